@@ -1,0 +1,61 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test guest. Mounts the basics, loads the kernel modules the
+# harness put in the initramfs, runs every selftest program and writes their
+# TAP output, framed, to the virtio serial port named "results". The host
+# reads the verdict from that port only: console noise can never fake a pass.
+# Then it reboots, which ends QEMU (-no-reboot). Any oops or warning panics
+# the guest (panic_on_warn, oops=panic), so no end marker is written.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+echo 1 >/proc/sys/kernel/panic_on_warn
+echo 1 >/proc/sys/kernel/panic_on_oops
+
+die() {
+	echo "init: $*"
+	echo o >/proc/sysrq-trigger 2>/dev/null
+	reboot -f
+}
+
+while read -r m; do
+	insmod "/lib/modules/$m" || die "cannot load $m"
+done </etc/modules
+
+# Scratch disks by the serial the host gave them, not by probe order.
+for b in /sys/block/vd*; do
+	[ -e "$b/serial" ] && ln -sf "/dev/${b##*/}" "/dev/disk-$(cat "$b/serial")"
+done
+
+port=
+for n in /sys/class/virtio-ports/*/name; do
+	[ "$(cat "$n" 2>/dev/null)" = results ] || continue
+	port=/dev/$(basename "$(dirname "$n")")
+done
+[ -c "$port" ] || die "no results port"
+
+. /etc/harness.env
+export OVLVOL_KIND OVLVOL_MODULE OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
+
+{
+	echo "OVLVOL-BEGIN $(uname -r)"
+	for t in /tests/*; do
+		name=${t##*/}
+		echo "OVLVOL-TEST $name"
+		echo "init: running $name" >/dev/console
+		rm -f /tmp/.rc
+		# busybox sh has no pipefail: the exit status goes through a file.
+		{ (cd /tmp && "$t") 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
+		echo "OVLVOL-EXIT $name $(cat /tmp/.rc 2>/dev/null || echo 255)"
+	done
+	echo "OVLVOL-END"
+} >"$port"
+sync
+reboot -f

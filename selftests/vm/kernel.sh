@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Provide a guest kernel for the QEMU harness and print where it is.
+#
+#   kernel.sh stock-6.1|stock-6.12      Debian's signed image, unpacked (never
+#                                       installed), plus its installed headers
+#   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
+#                                       tinyconfig + config fragments, built here
+#
+# Prints shell assignments on stdout:
+#   KVER=...        the kernel release (uname -r in the guest)
+#   BZIMAGE=...     the kernel image
+#   MODROOT=...     a directory holding lib/modules/$KVER (depmod run)
+#   KDIR=...        the build dir out-of-tree modules build against
+#
+# Everything is cached under $OVLVOL_CACHE (default ~/.cache/ovl-volatile),
+# keyed by package version, and for patched kernels also by the hash of the
+# series and the config fragments: a second run reuses it.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${OVLVOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ovl-volatile}
+jobs=${JOBS:-$(nproc)}
+mkdir -p "$cache"
+
+log() { echo "kernel.sh: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# The newest kernel ABI of series VER that Debian offers: follow the meta
+# package, so no ABI number is written down anywhere.
+resolve_stock() {
+	local ver=$1 meta dep
+	case $ver in
+	6.1) meta=linux-image-amd64 ;;
+	*) meta=linux-image-$ver-amd64 ;;
+	esac
+	dep=$(apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\(.*\)$/\1/p' | head -n 1)
+	case $dep in
+	"$ver".*) echo "$dep" ;;
+	*) die "cannot resolve a Debian $ver kernel from $meta (got '$dep'); run 'apt-get update'" ;;
+	esac
+}
+
+stock() {
+	local ver=$1 kver pkgver dir deb
+	kver=$(resolve_stock "$ver")
+	pkgver=$(apt-cache policy "linux-image-$kver" | sed -n 's/^ *Candidate: //p')
+	dir=$cache/stock/$kver-$pkgver
+	if [ ! -e "$dir/.done" ]; then
+		log "fetching linux-image-$kver $pkgver"
+		rm -rf "$dir" && mkdir -p "$dir/dl"
+		(cd "$dir/dl" && apt-get download -q "linux-image-$kver=$pkgver" >&2)
+		deb=$(ls "$dir"/dl/*.deb)
+		dpkg-deb -x "$deb" "$dir/root"
+		rm -rf "$dir/dl"
+		depmod -b "$dir/root" "$kver"
+		touch "$dir/.done"
+	fi
+	# Headers are installed with dpkg: Debian's refer to absolute /usr/src paths.
+	if [ ! -e "/usr/src/linux-headers-$kver/Makefile" ]; then
+		log "installing linux-headers-$kver"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "linux-headers-$kver" >&2
+	fi
+	echo "KVER=$kver"
+	echo "BZIMAGE=$dir/root/boot/vmlinuz-$kver"
+	echo "MODROOT=$dir/root"
+	echo "KDIR=/usr/src/linux-headers-$kver"
+}
+
+patched() {
+	local ver=$1 tarball pkgver key src build series p kver
+	tarball=/usr/src/linux-source-$ver.tar.xz
+	[ -f "$tarball" ] || die "$tarball missing; run 'make deps'"
+	pkgver=$(dpkg-query -W -f '${Version}' "linux-source-$ver")
+	series=$top/patches/$ver/series
+	key=$( {
+		echo "$pkgver"
+		cat "$series" 2>/dev/null || true
+		for p in $(grep -v '^#' "$series" 2>/dev/null || true); do
+			cat "$top/patches/$ver/$p"
+		done
+		cat "$here"/config/*.config
+	} | sha256sum | cut -c1-16)
+	src=$cache/patched/$ver-$pkgver-$key/src
+	build=$cache/patched/$ver-$pkgver-$key/build
+	if [ ! -e "$build/.done" ]; then
+		rm -rf "$cache/patched/$ver-$pkgver-$key"
+		mkdir -p "$src" "$build"
+		log "unpacking linux-source-$ver $pkgver"
+		tar -xJf "$tarball" -C "$src" --strip-components=1
+		"$top/patches/apply.sh" "$ver" "$src" >&2
+		log "configuring (tinyconfig + $(ls "$here"/config | tr '\n' ' '))"
+		make -s -C "$src" O="$build" ARCH=x86_64 tinyconfig >&2
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
+			"$build/.config" "$here"/config/*.config >&2
+		make -s -C "$src" O="$build" ARCH=x86_64 olddefconfig >&2
+		check_config "$build/.config" "$here"/config/*.config
+		log "building $ver with $jobs jobs (a few minutes)"
+		make -s -C "$src" O="$build" ARCH=x86_64 -j"$jobs" bzImage modules >&2
+		make -s -C "$src" O="$build" ARCH=x86_64 \
+			INSTALL_MOD_PATH="$build/modroot" modules_install >&2
+		touch "$build/.done"
+	fi
+	kver=$(cat "$build/include/config/kernel.release")
+	echo "KVER=$kver"
+	echo "BZIMAGE=$build/arch/x86/boot/bzImage"
+	echo "MODROOT=$build/modroot"
+	echo "KDIR=$build"
+}
+
+# Every option a fragment asks for must survive olddefconfig; a silently
+# dropped one would make tests SKIP or fail for the wrong reason.
+check_config() {
+	local cfg=$1 line name bad=0
+	shift
+	while read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		name=${line%%=*}
+		case ${line#*=} in
+		n) grep -q "^$name=" "$cfg" && { log "$name should be off"; bad=1; } ;;
+		*) grep -qx "$line" "$cfg" || { log "$line did not stick"; bad=1; } ;;
+		esac
+	done < <(cat "$@")
+	[ $bad = 0 ] || die "kernel config fragments did not apply"
+}
+
+case ${1:-} in
+stock-6.1 | stock-6.12) kind=stock ;;
+patched-6.1 | patched-6.12) kind=patched ;;
+*) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12" ;;
+esac
+exec 9>"$cache/.lock-$1"
+flock 9
+$kind "${1#*-}"

@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every selftest in a QEMU (TCG) guest booted on one kernel:
+#   run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12
+#
+# Builds the project module against that kernel, packs busybox, the needed
+# kernel modules, the module and the selftests into an initramfs, boots it
+# with a fresh ext4 and xfs scratch disk under `timeout`, and reads the
+# verdict from the guest's virtio serial port "results" (never from the
+# console). Logs land in build/vm/KERNEL/: console.log, one TAP file per
+# test program, and summary ("passed failed skipped"). Exits non-zero if any
+# test failed or the guest did not finish.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kernel=${1:?usage: run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12}
+out=$top/build/vm/$kernel
+timeout_s=${VM_TIMEOUT:-900}
+mem=${VM_MEM:-1G}
+smp=${VM_SMP:-2}
+
+log() { echo "vm-test[$kernel]: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# Modules a guest needs, by name; built-ins are fine, absent ones are not.
+guest_modules="virtio_pci virtio_blk virtio_console ext4 xfs overlay dm_mod dm_flakey loop"
+
+eval "$("$here/kernel.sh" "$kernel")"
+rm -rf "$out"
+mkdir -p "$out"
+
+# The project module, built for this kernel in a copy of the sources so
+# several kernels never share object files.
+build_module() {
+	local dir=$out/module-build
+	mkdir -p "$dir"
+	cp -a "$top/Kbuild" "$top/module" "$top/include" "$dir/"
+	make -s -C "$KDIR" M="$dir" W=1 modules >&2 ||
+		die "module does not build against $KDIR"
+	echo "$dir/module/ovlvol.ko"
+}
+
+# Copy a dynamically linked binary and the libraries it needs.
+add_bin() {
+	local root=$1 bin=$2 dest=$3 lib
+	install -D -m 0755 "$bin" "$root/$dest"
+	for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+build_initramfs() {
+	local root=$out/initramfs m line path name ko
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,tests,lib/modules/extra}
+	cp /bin/busybox "$root/bin/busybox"
+	install -m 0755 "$here/init.sh" "$root/init"
+	: >"$root/etc/modules"
+	for m in $guest_modules; do
+		modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" >"$out/deps" 2>&1 ||
+			die "kernel $KVER has no module $m: $(cat "$out/deps")"
+		while read -r line; do
+			case $line in
+			builtin*) continue ;;
+			insmod*) path=$(echo "$line" | awk '{print $2}') ;;
+			*) die "unexpected modprobe output: $line" ;;
+			esac
+			name=$(basename "$path")
+			name=${name%.xz}
+			name=${name%.zst}
+			grep -qx "$name" "$root/etc/modules" && continue
+			case $path in
+			*.xz) xz -dc "$path" >"$root/lib/modules/$name" ;;
+			*.zst) zstd -q -dc "$path" >"$root/lib/modules/$name" ;;
+			*) cp "$path" "$root/lib/modules/$name" ;;
+			esac
+			echo "$name" >>"$root/etc/modules"
+		done <"$out/deps"
+	done
+	ko=$(build_module)
+	cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
+	for t in $(make -s -C "$top/selftests" list); do
+		add_bin "$root" "$top/build/selftests/$t" "tests/$t"
+	done
+	cat >"$root/etc/harness.env" <<-EOF
+		OVLVOL_KIND=${kernel%-*}
+		OVLVOL_MODULE=/lib/modules/extra/ovlvol.ko
+		OVLVOL_SCRATCH_EXT4=/dev/disk-ext4
+		OVLVOL_SCRATCH_XFS=/dev/disk-xfs
+	EOF
+	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
+}
+
+make -s -C "$top/selftests" OUTPUT="$top/build/selftests" >&2
+build_initramfs
+
+truncate -s 512M "$out/ext4.img" "$out/xfs.img"
+mkfs.ext4 -q -F "$out/ext4.img"
+mkfs.xfs -q -f "$out/xfs.img"
+
+log "booting $KVER (TCG, timeout ${timeout_s}s)"
+start=$(date +%s)
+rc=0
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+	-nodefaults -nographic -no-reboot \
+	-machine pc -cpu max -smp "$smp" -m "$mem" \
+	-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
+	-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6" \
+	-serial "file:$out/console.log" \
+	-device virtio-serial-pci \
+	-chardev "file,id=results,path=$out/results.raw" \
+	-device virtserialport,chardev=results,name=results \
+	-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" \
+	-device virtio-blk-pci,drive=ext4,serial=ext4 \
+	-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" \
+	-device virtio-blk-pci,drive=xfs,serial=xfs \
+	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+log "guest ran $(($(date +%s) - start))s, qemu exit $rc"
+[ $rc = 124 ] && log "timed out: see $out/console.log"
+touch "$out/results.raw"
+"$here/collect.sh" "$out/results.raw" "$out"
