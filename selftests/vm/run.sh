@@ -16,7 +16,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kernel=${1:?usage: run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12}
-out=$top/build/vm/$kernel
+build=${OVLVOL_BUILD:-$top/build}
+out=$build/vm/$kernel
 timeout_s=${VM_TIMEOUT:-900}
 mem=${VM_MEM:-1G}
 smp=${VM_SMP:-2}
@@ -81,7 +82,7 @@ build_initramfs() {
 	ko=$(build_module)
 	cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
 	for t in $(make -s -C "$top/selftests" list); do
-		add_bin "$root" "$top/build/selftests/$t" "tests/$t"
+		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
 	cat >"$root/etc/harness.env" <<-EOF
 		OVLVOL_KIND=${kernel%-*}
@@ -92,7 +93,7 @@ build_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
 }
 
-make -s -C "$top/selftests" OUTPUT="$top/build/selftests" >&2
+make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
 build_initramfs
 
 truncate -s 512M "$out/ext4.img" "$out/xfs.img"
