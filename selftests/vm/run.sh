@@ -56,6 +56,8 @@ build_initramfs() {
 	local root=$out/initramfs m line path name ko
 	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,tests,lib/modules/extra}
 	cp /bin/busybox "$root/bin/busybox"
+	# dmsetup (and its libraries) to inject writeback errors with dm-error.
+	add_bin "$root" "$(command -v dmsetup)" sbin/dmsetup
 	install -m 0755 "$here/init.sh" "$root/init"
 	: >"$root/etc/modules"
 	for m in $guest_modules; do
