@@ -43,7 +43,8 @@ TEST(load_unload_cycles)
 	int i;
 
 	if (!path)
-		SKIP(return, "OVLVOL_MODULE not set: not running in the harness");
+		SKIP(return,
+			   "OVLVOL_MODULE not set: not running in the harness");
 	if (loaded())
 		ASSERT_EQ(0, unload("ovlvol"));
 	for (i = 0; i < 5; i++) {

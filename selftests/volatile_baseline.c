@@ -14,23 +14,25 @@
 #define DIRTY "work/incompat/volatile/dirty"
 #define VOLATILE_DIR "work/incompat/volatile"
 
-FIXTURE(baseline) {
+FIXTURE(baseline)
+{
 	struct ovl_test_layout l;
 };
 
-FIXTURE_VARIANT(baseline) {
+FIXTURE_VARIANT(baseline)
+{
 	struct ovl_test_fs fs;
 };
 
-FIXTURE_VARIANT_ADD(baseline, tmpfs) {
+FIXTURE_VARIANT_ADD(baseline, tmpfs){
 	.fs = { .fstype = "tmpfs" },
 };
 
-FIXTURE_VARIANT_ADD(baseline, ext4) {
+FIXTURE_VARIANT_ADD(baseline, ext4){
 	.fs = { .fstype = "ext4", .dev_env = "OVLVOL_SCRATCH_EXT4" },
 };
 
-FIXTURE_VARIANT_ADD(baseline, xfs) {
+FIXTURE_VARIANT_ADD(baseline, xfs){
 	.fs = { .fstype = "xfs", .dev_env = "OVLVOL_SCRATCH_XFS" },
 };
 
@@ -42,7 +44,7 @@ FIXTURE_SETUP(baseline)
 	err = ovl_test_layout_init(&self->l, &variant->fs);
 	if (err == -ENXIO)
 		SKIP(return, "no %s scratch device (set %s)",
-		     variant->fs.fstype, variant->fs.dev_env);
+			   variant->fs.fstype, variant->fs.dev_env);
 	if (err == -ENODEV)
 		SKIP(return, "kernel has no %s", variant->fs.fstype);
 	ASSERT_EQ(0, err);

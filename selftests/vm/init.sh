@@ -42,7 +42,25 @@ done
 [ -c "$port" ] || die "no results port"
 
 . /etc/harness.env
+mode=test
+boot=1
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	ovlvol.mode=*) mode=${arg#*=} ;;
+	ovlvol.boot=*) boot=${arg#*=} ;;
+	esac
+done
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
+
+if [ "$mode" = demo ]; then
+	{
+		echo "OVLVOL-BEGIN $(uname -r)"
+		/demo.sh "$boot" 2>&1
+		echo "OVLVOL-END"
+	} >"$port"
+	sync
+	reboot -f
+fi
 
 {
 	echo "OVLVOL-BEGIN $(uname -r)"

@@ -7,6 +7,7 @@
 #                                       installed), plus its installed headers
 #   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
 #                                       tinyconfig + config fragments, built here
+#   kernel.sh resolve stock-VER         print the release Debian offers now
 #
 # Prints shell assignments on stdout:
 #   KVER=...        the kernel release (uname -r in the guest)
@@ -129,6 +130,11 @@ check_config() {
 }
 
 case ${1:-} in
+resolve)
+	case ${2:-} in
+	stock-6.1 | stock-6.12) resolve_stock "${2#stock-}"; exit ;;
+	*) die "usage: kernel.sh resolve stock-6.1|stock-6.12" ;;
+	esac ;;
 stock-6.1 | stock-6.12) kind=stock ;;
 patched-6.1 | patched-6.12) kind=patched ;;
 *) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12" ;;

@@ -3,21 +3,29 @@
 #
 # Run every selftest in a QEMU (TCG) guest booted on one kernel:
 #   run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12
+#   run.sh --demo KERNEL   boot twice on one disk running the demo story
+#                          (selftests/vm/demo.sh) instead of the tests
 #
 # Builds the project module against that kernel, packs busybox, the needed
 # kernel modules, the module and the selftests into an initramfs, boots it
 # with a fresh ext4 and xfs scratch disk under `timeout`, and reads the
 # verdict from the guest's virtio serial port "results" (never from the
-# console). Logs land in build/vm/KERNEL/: console.log, one TAP file per
+# console). Logs land in build/vm/KERNEL/: tests.console.log, one TAP file per
 # test program, and summary ("passed failed skipped"). Exits non-zero if any
 # test failed or the guest did not finish.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-kernel=${1:?usage: run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12}
+mode=test
+if [ "${1:-}" = --demo ]; then
+	mode=demo
+	shift
+fi
+kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|patched-6.1|patched-6.12}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
+[ $mode = demo ] && out=$build/demo/$kernel
 timeout_s=${VM_TIMEOUT:-900}
 mem=${VM_MEM:-1G}
 smp=${VM_SMP:-2}
@@ -59,6 +67,7 @@ build_initramfs() {
 	# dmsetup (and its libraries) to inject writeback errors with dm-error.
 	add_bin "$root" "$(command -v dmsetup)" sbin/dmsetup
 	install -m 0755 "$here/init.sh" "$root/init"
+	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	: >"$root/etc/modules"
 	for m in $guest_modules; do
 		modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" >"$out/deps" 2>&1 ||
@@ -81,8 +90,10 @@ build_initramfs() {
 			echo "$name" >>"$root/etc/modules"
 		done <"$out/deps"
 	done
-	ko=$(build_module)
-	cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
+	if [ $mode = test ]; then
+		ko=$(build_module)
+		cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
+	fi
 	for t in $(make -s -C "$top/selftests" list); do
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
@@ -95,6 +106,31 @@ build_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
 }
 
+# boot NAME [KERNEL ARGS]: one guest run; results in $out/NAME.raw.
+boot() {
+	local name=$1 rc=0 start
+	shift
+	log "booting $KVER (TCG, timeout ${timeout_s}s)"
+	start=$(date +%s)
+	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
+		-nodefaults -nographic -no-reboot \
+		-machine pc -cpu max -smp "$smp" -m "$mem" \
+		-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
+		-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6 $*" \
+		-serial "file:$out/$name.console.log" \
+		-device virtio-serial-pci \
+		-chardev "file,id=results,path=$out/$name.raw" \
+		-device virtserialport,chardev=results,name=results \
+		-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" \
+		-device virtio-blk-pci,drive=ext4,serial=ext4 \
+		-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" \
+		-device virtio-blk-pci,drive=xfs,serial=xfs \
+		</dev/null >"$out/$name.qemu.log" 2>&1 || rc=$?
+	log "guest ran $(($(date +%s) - start))s, qemu exit $rc"
+	[ $rc = 124 ] && log "timed out: see $out/$name.console.log"
+	touch "$out/$name.raw"
+}
+
 make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
 build_initramfs
 
@@ -102,24 +138,16 @@ truncate -s 512M "$out/ext4.img" "$out/xfs.img"
 mkfs.ext4 -q -F "$out/ext4.img"
 mkfs.xfs -q -f "$out/xfs.img"
 
-log "booting $KVER (TCG, timeout ${timeout_s}s)"
-start=$(date +%s)
-rc=0
-timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
-	-nodefaults -nographic -no-reboot \
-	-machine pc -cpu max -smp "$smp" -m "$mem" \
-	-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
-	-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6" \
-	-serial "file:$out/console.log" \
-	-device virtio-serial-pci \
-	-chardev "file,id=results,path=$out/results.raw" \
-	-device virtserialport,chardev=results,name=results \
-	-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" \
-	-device virtio-blk-pci,drive=ext4,serial=ext4 \
-	-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" \
-	-device virtio-blk-pci,drive=xfs,serial=xfs \
-	</dev/null >"$out/qemu.log" 2>&1 || rc=$?
-log "guest ran $(($(date +%s) - start))s, qemu exit $rc"
-[ $rc = 124 ] && log "timed out: see $out/console.log"
-touch "$out/results.raw"
-"$here/collect.sh" "$out/results.raw" "$out"
+if [ $mode = demo ]; then
+	# The story is what the guest wrote to its results port, minus framing.
+	for n in 1 2; do
+		boot "boot$n" ovlvol.mode=demo ovlvol.boot=$n
+		grep -v '^OVLVOL-' "$out/boot$n.raw" || true
+		grep -q '^OVLVOL-END' "$out/boot$n.raw" ||
+			die "the demo guest did not finish boot $n: see $out/boot$n.console.log"
+	done
+	exit 0
+fi
+
+boot tests
+"$here/collect.sh" "$out/tests.raw" "$out"

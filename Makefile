@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# For people; kbuild reads Kbuild. `make help` lists the targets.
+
+PACKAGE_NAME := ovlvol
+PACKAGE_VERSION := 0.1.0
+
+KERNELRELEASE ?= $(shell uname -r)
+# The running kernel's build dir, else the newest Debian headers installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
+	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+DESTDIR ?=
+PREFIX ?= /usr
+KERNEL ?= stock-6.12
+KERNELS := stock-6.1 stock-6.12 patched-6.1 patched-6.12
+
+CHECKPATCH = $(shell scripts/linux-source-files.sh checkpatch)/checkpatch.pl
+USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch])
+KERNEL_C := $(wildcard module/*.[ch])
+PATCHES := $(wildcard patches/*/[0-9]*.patch)
+
+all: module selftests
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+selftests:
+	$(MAKE) -C selftests
+
+deps:
+	scripts/deps.sh
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+vm-test:
+	@case " $(KERNELS) " in *" $(KERNEL) "*) ;; \
+	*) echo "KERNEL must be one of: $(KERNELS)"; exit 2 ;; esac
+	scripts/deps.sh
+	selftests/vm/run.sh $(KERNEL)
+
+style:
+	perl $(CHECKPATCH) --no-tree --strict --terse -f $(KERNEL_C)
+	$(if $(PATCHES),perl $(CHECKPATCH) --no-tree --strict --terse $(PATCHES))
+	clang-format --dry-run --Werror $(USER_C)
+
+sparse:
+	mkdir -p build
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
+	@! grep -E 'warning:|error:' build/sparse.log
+
+install: module-install
+
+module-install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C selftests clean
+	rm -rf build
+
+help:
+	@echo "make            build the module (KDIR=$(KDIR)) and the selftests"
+	@echo "make check      host tests, then every selftest in QEMU guests on"
+	@echo "                $(KERNELS)"
+	@echo "make demo       the volatile-restart story, in a QEMU guest"
+	@echo "make vm-test KERNEL=<one of the above>"
+	@echo "make deps       install build and test dependencies (apt, root)"
+	@echo "make style      checkpatch --strict, clang-format"
+	@echo "make sparse     sparse (C=2) on the module"
+	@echo "make install    install the module (DESTDIR, KDIR)"
+
+.PHONY: all module selftests deps check demo vm-test style sparse install \
+	module-install clean help
