@@ -19,10 +19,13 @@ USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch])
 KERNEL_C := $(wildcard module/*.[ch])
 PATCHES := $(wildcard patches/*/[0-9]*.patch)
 
-all: module selftests
+all: module ovlctl selftests
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+ovlctl:
+	$(MAKE) -C tools/ovlctl VERSION=$(PACKAGE_VERSION)
 
 selftests:
 	$(MAKE) -C selftests
@@ -52,7 +55,10 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
 	@! grep -E 'warning:|error:' build/sparse.log
 
-install: module-install
+install: module-install ovlctl-install
+
+ovlctl-install: ovlctl
+	install -D -m 0755 build/ovlctl/ovlctl $(DESTDIR)$(PREFIX)/sbin/ovlctl
 
 module-install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
@@ -60,10 +66,11 @@ module-install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
+	$(MAKE) -C tools/ovlctl clean
 	rm -rf build
 
 help:
-	@echo "make            build the module (KDIR=$(KDIR)) and the selftests"
+	@echo "make            build the module (KDIR=$(KDIR)), ovlctl and the selftests"
 	@echo "make check      host tests, then every selftest in QEMU guests on"
 	@echo "                $(KERNELS)"
 	@echo "make demo       the volatile-restart story, in a QEMU guest"
@@ -73,5 +80,5 @@ help:
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module (DESTDIR, KDIR)"
 
-.PHONY: all module selftests deps check demo vm-test style sparse install \
+.PHONY: all module ovlctl ovlctl-install selftests deps check demo vm-test style sparse install \
 	module-install clean help

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ovlctl's command line, without root or a guest: usage errors and their
+# exit status, JSON errors in -J mode, the JSON-lines log, version and help.
+# Runs an ASan/UBSan build. Prints TAP.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
+make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
+	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
+ovlctl=$out/ovlctl
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1
+n=0 failed=0
+
+# t NAME WANT_RC CHECK-COMMAND -- OVLCTL-ARGS...: run ovlctl, then CHECK
+# (a shell snippet over $tmp/out and $tmp/err).
+t() {
+	local name=$1 want=$2 check=$3 rc
+	shift 4
+	n=$((n + 1))
+	"$ovlctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = "$want" ] && (eval "$check"); then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		echo "# exit $rc (want $want); stdout/stderr:"
+		sed 's/^/#  /' "$tmp/out" "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+is_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
+
+echo "TAP version 13"
+echo "1..11"
+t no_command 2 'grep -q "no command given" $tmp/err && grep -q "Try .ovlctl --help." $tmp/err' --
+t unknown_command 2 'grep -q "unknown command .frob." $tmp/err' -- frob
+t unknown_command_json 2 'is_json $tmp/out && grep -q "\"error\"" $tmp/out && ! [ -s $tmp/err ]' -- -J frob
+t bad_global_option 2 'grep -q "Try" $tmp/err' -- --frob
+t quiet_and_verbose_exclusive 2 'grep -q "exclude each other" $tmp/err' -- -q -v features
+t bad_log_format 2 'grep -q "unknown log format" $tmp/err' -- --log-format xml features
+t version 0 'head -n 1 $tmp/out | grep -qx "ovlctl [0-9.]*" && grep -q "^features:" $tmp/out' -- -V
+t help_lists_every_command 0 'grep -q "^ features " $tmp/out && grep -q "Exit status" $tmp/out' -- -h
+t features_json 0 'is_json $tmp/out && grep -q "\"authority\"" $tmp/out && grep -q "\"kernel\"" $tmp/out' -- -J features
+t features_extra_argument 2 'grep -q "unexpected argument" $tmp/err' -- features extra
+t log_json_lines 2 'python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); assert set(d)=={\"level\",\"msg\",\"time\"} and d[\"level\"]==\"error\"" $tmp/log' -- --log "$tmp/log" --log-format json frob
+[ $failed = 0 ]
