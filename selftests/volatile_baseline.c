@@ -13,11 +13,27 @@
 
 #define DIRTY "work/incompat/volatile/dirty"
 #define VOLATILE_DIR "work/incompat/volatile"
+/* Only on kernels with the patch series, which can reuse a volatile upper */
+#define REUSE_PARAM "/sys/module/overlay/parameters/volatile_reuse"
 
 FIXTURE(baseline)
 {
 	struct ovl_test_layout l;
+	int reuse_off;
 };
+
+static int set_reuse(const char *val)
+{
+	int fd = open(REUSE_PARAM, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, 1) != 1)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
 
 FIXTURE_VARIANT(baseline)
 {
@@ -54,6 +70,8 @@ FIXTURE_SETUP(baseline)
 FIXTURE_TEARDOWN(baseline)
 {
 	umount2(self->l.merged, MNT_DETACH);
+	if (self->reuse_off)
+		set_reuse("Y");
 }
 
 /* A volatile mount leaves the dirty marker behind when it ends. */
@@ -78,11 +96,18 @@ TEST_F(baseline, plain_mount_repeatable)
 /*
  * Remounting a volatile upper is refused with EINVAL, volatile or not, and
  * the refusal changes nothing; deleting work/incompat/volatile (what
- * runtimes do today, unchecked) lets the next mount through.
+ * runtimes do today, unchecked) lets the next mount through. A kernel
+ * that can reuse the upper (volatile_reuse.c tests that) behaves like
+ * stock once reuse is turned off, which is what is checked there.
  */
 TEST_F(baseline, remount_refused_until_marker_removed)
 {
 	char path[PATH_MAX];
+
+	if (access(REUSE_PARAM, F_OK) == 0) {
+		ASSERT_EQ(0, set_reuse("N"));
+		self->reuse_off = 1;
+	}
 
 	ASSERT_EQ(0, ovl_test_mount(&self->l, "volatile"));
 	ASSERT_EQ(0, ovl_test_write_file(self->l.merged, "a", "first"));

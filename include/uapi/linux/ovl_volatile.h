@@ -65,6 +65,7 @@ struct ovl_volatile_ckpt {
 /* Flags returned in struct ovlvol_ident.out_flags. */
 #define OVLVOL_IDENT_UNSEEN_ERROR	(1U << 0) /* s_wb_err holds an unseen error */
 #define OVLVOL_IDENT_RDONLY		(1U << 1) /* the superblock is read-only */
+#define OVLVOL_IDENT_KERNEL_ID		(1U << 2) /* sb_instance is the kernel's s_instance_id */
 
 /* Identity of the filesystem an open fd lives on. */
 struct ovlvol_ident {

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build every prefix of patches/VER/series on linux-source-VER, with the
+# guest kernel config (tinyconfig + selftests/vm/config/*.config), in one
+# incremental build dir, so a bisect never lands on a commit that does not
+# build. After the last patch, also build the in-tree selftests.
+#   bisect.sh VER           (default: 6.12 and 6.1, one after the other)
+# BISECT_DIR (default build/bisect) holds the sources and objects.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+jobs=${JOBS:-$(nproc)}
+vers=${1:-6.12 6.1}
+
+log() { echo "bisect.sh[$ver]: $*" >&2; }
+
+for ver in $vers; do
+	tarball=/usr/src/linux-source-$ver.tar.xz
+	[ -f "$tarball" ] || { log "$tarball missing; run 'make deps'"; exit 1; }
+	work=${BISECT_DIR:-$top/build/bisect}/$ver
+	src=$work/src
+	obj=$work/obj
+	rm -rf "$src"
+	mkdir -p "$src" "$obj"
+	log "unpacking $tarball"
+	tar -xJf "$tarball" -C "$src" --strip-components=1
+	make -s -C "$src" O="$obj" ARCH=x86_64 tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$top"/selftests/vm/config/*.config >/dev/null
+	make -s -C "$src" O="$obj" ARCH=x86_64 olddefconfig
+	n=0
+	while read -r p _; do
+		case $p in '' | '#'*) continue ;; esac
+		n=$((n + 1))
+		patch -d "$src" -p1 --batch --forward --fuzz=0 --quiet \
+			-i "$here/$ver/$p" || { log "$p does not apply"; exit 1; }
+		log "building with patches 1..$n ($p)"
+		make -s -C "$src" O="$obj" ARCH=x86_64 -j"$jobs" W=1 \
+			bzImage modules >"$work/build-$n.log" 2>&1 ||
+			{ tail -20 "$work/build-$n.log"; log "prefix 1..$n ($p) does not build"; exit 1; }
+		if grep -E 'fs/(overlayfs|super|ioctl)\S*: (warning|error)' "$work/build-$n.log"; then
+			log "prefix 1..$n ($p) builds with warnings in touched files"
+			exit 1
+		fi
+	done <"$here/$ver/series"
+	log "building the in-tree overlayfs selftests"
+	make -s -C "$src" O="$obj" ARCH=x86_64 headers_install >/dev/null
+	make -s -C "$src/tools/testing/selftests/filesystems/overlayfs" \
+		OUTPUT="$obj/kselftest" KHDR_INCLUDES="-isystem $obj/usr/include" ||
+		{ log "the selftests do not build"; exit 1; }
+	log "all $n prefixes build"
+done
