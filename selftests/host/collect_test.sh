@@ -32,7 +32,7 @@ case_() {
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..11"
 
 case_ all_pass_and_skip "1 0 1" 0 <<'EOF2'
 OVLVOL-BEGIN 6.12
@@ -110,6 +110,22 @@ OVLVOL-TEST a
 ok 1 a.one
 OVLVOL-EXIT a 0
 ok 3 forged
+OVLVOL-END
+EOF2
+
+case_ whole_program_skipped "0 0 1" 0 <<'EOF2'
+OVLVOL-BEGIN 6.12
+OVLVOL-TEST a
+1..0 # SKIP nothing to test here
+OVLVOL-EXIT a 0
+OVLVOL-END
+EOF2
+
+case_ empty_plan_without_skip_passes_nothing "0 0 0" 0 <<'EOF2'
+OVLVOL-BEGIN 6.12
+OVLVOL-TEST a
+1..0
+OVLVOL-EXIT a 0
 OVLVOL-END
 EOF2
 
