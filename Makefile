@@ -17,7 +17,8 @@ KERNELS := stock-6.1 stock-6.12 patched-6.1 patched-6.12
 CHECKPATCH = $(shell scripts/linux-source-files.sh checkpatch)/checkpatch.pl
 USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch])
 KERNEL_C := $(wildcard module/*.[ch])
-PATCHES := $(wildcard patches/*/[0-9]*.patch)
+# Absolute paths: checkpatch misreads some relative patch paths as files.
+PATCHES := $(abspath $(filter-out %/0000-cover-letter.patch,$(wildcard patches/*/[0-9]*.patch)))
 
 all: module ovlctl selftests
 

@@ -31,7 +31,7 @@ out=$(perl "$checkpatch" --no-tree --strict --terse -f $kfiles 2>&1 |
 [ -n "$out" ] && echo "$out" | sed 's/^/# /'
 result "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_module
 
-pfiles=$(git ls-files 'patches/*/[0-9]*.patch' | grep -v '/0000-')
+pfiles=$(git ls-files "patches/*/[0-9]*.patch" | grep -v "/0000-" | sed "s|^|$top/|")
 out=
 if [ -n "$pfiles" ]; then
 	out=$(perl "$checkpatch" --no-tree --strict --terse $pfiles 2>&1 |
