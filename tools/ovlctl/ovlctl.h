@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Exit status, stable and documented in ovlctl(8). */
 enum {
@@ -49,6 +50,47 @@ int ovlctl_fail(int status, const char *fmt, ...)
 int ovlctl_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * mounts.c: overlay mounts in every mount namespace of the system, found by
+ * reading one /proc/PID/mountinfo per namespace with libmount. Directories
+ * are identified by (dev, ino), resolved through /proc/PID/root, never by
+ * comparing path strings.
+ */
+struct ovlctl_dirid {
+	dev_t dev;
+	ino_t ino;
+	bool valid; /* false if it could not be resolved */
+};
+
+struct ovlctl_mount {
+	char *target; /* mount point as seen in its namespace */
+	char *source;
+	char *fs_options; /* super block options, as in mountinfo */
+	char *upper; /* upperdir= (NULL for a read-only overlay) */
+	char *work; /* workdir= */
+	char **lowers; /* lowerdir= split on unescaped ':' */
+	size_t nlowers;
+	struct ovlctl_dirid upper_id, work_id;
+	bool is_volatile; /* "volatile" or "fsync=volatile" */
+	int mnt_id;
+	ino_t mntns; /* inode of /proc/PID/ns/mnt */
+	pid_t pid; /* a process in that namespace */
+};
+
+/* All overlay mounts; 0 or -errno. Free with ovlctl_free_mounts(). */
+int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n);
+void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n);
+/*
+ * Is the directory @id the upper or work dir of a mounted overlay, in any
+ * namespace? 1 (and *@who, if not NULL, a copy of that mount's target), 0,
+ * or -errno.
+ */
+int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who);
+int ovlctl_dirid(const char *path, struct ovlctl_dirid *id);
+
 int cmd_features(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_discard(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 #endif /* OVLCTL_H */
