@@ -60,6 +60,11 @@ install: module-install ovlctl-install
 
 ovlctl-install: ovlctl
 	install -D -m 0755 build/ovlctl/ovlctl $(DESTDIR)$(PREFIX)/sbin/ovlctl
+	install -D -m 0644 tools/ovlctl/ovlctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ovlctl.8
+	install -D -m 0644 tools/ovlctl/ovlctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ovlctl
+	install -D -m 0644 tools/ovlctl/ovlctl-gc.service \
+		$(DESTDIR)/lib/systemd/system/ovlctl-gc.service
 
 module-install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install

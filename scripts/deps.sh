@@ -16,7 +16,7 @@ pkgs=(
 	# kernels and the kselftest harness, from Debian's sources
 	linux-source-6.12 linux-source-6.1
 	# ovlctl's libraries
-	libmount-dev libkmod-dev libsmartcols-dev libjson-c-dev
+	libmount-dev libkmod-dev libsmartcols-dev libjson-c-dev uuid-dev
 	# guests: QEMU (TCG), busybox as PID 1, scratch filesystems, dm-error
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs dmsetup
 )

@@ -21,9 +21,11 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 	echo "OVLVOL-BEGIN host"
 	for src in "$here"/*.c; do
 		name=$(basename "$src" .c)
+		# Project sources a test links with: "HOST-LINK: path..."
+		link=$(sed -n 's/^ \* HOST-LINK: //p' "$src" | sed "s|[^ ]*|$top/&|g")
 		echo "OVLVOL-TEST $name"
 		if $CC $CFLAGS $SAN -isystem "$ksft" -I"$top/include/uapi" \
-			-o "$out/bin/$name" "$src" >"$out/$name.build.log" 2>&1; then
+			-o "$out/bin/$name" "$src" $link >"$out/$name.build.log" 2>&1; then
 			"$out/bin/$name" 2>&1
 			echo "OVLVOL-EXIT $name $?"
 		else

@@ -25,6 +25,20 @@ struct ovlctl_globals ovlctl;
 static const struct ovlctl_cmd commands[] = {
 	{ "features", cmd_features, "",
 	  "what this kernel supports: overlay, authority, volatile, xattrs" },
+	{ "inspect", cmd_inspect, "--work <dir>",
+	  "decode the checkpoint and show the live values beside it" },
+	{ "check", cmd_check, "--work <dir>",
+	  "the verdict only, changing nothing" },
+	{ "mount", cmd_mount, "--work <dir> <target>",
+	  "check, then mount, reusing the upper when it is safe" },
+	{ "umount", cmd_umount, "[--seal] <target>",
+	  "unmount; --seal makes the upper durable and reusable" },
+	{ "discard", cmd_discard, "<upperdir> <workdir>",
+	  "empty an upper/work pair, keeping the dirs themselves" },
+	{ "list", cmd_list, "[-o <columns>] [-r] [-n]",
+	  "overlay mounts in all mount namespaces" },
+	{ "gc", cmd_gc, "--root <dir> [--discard]",
+	  "boot-time sweep of stale volatile upper/work pairs" },
 };
 
 static void usage(FILE *out)

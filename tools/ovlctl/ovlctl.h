@@ -60,6 +60,7 @@ struct ovlctl_dirid {
 	dev_t dev;
 	ino_t ino;
 	bool valid; /* false if it could not be resolved */
+	int err; /* why not valid: -errno; 0 with !valid: no such layer */
 };
 
 struct ovlctl_mount {
@@ -84,11 +85,54 @@ void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n);
  * Is the directory @id the upper or work dir of a mounted overlay, in any
  * namespace? 1 (and *@who, if not NULL, a copy of that mount's target), 0,
  * or -errno.
+ * Never 0 when it could not look: -EACCES when some process could not be
+ * looked into (needs root), -ENODATA when an overlay's upper or work dir
+ * does not resolve (relative, renamed, deleted, ambiguous options); *@who
+ * then names the process or mount. *@who is always set (or NULL): free it.
  */
 int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who);
 int ovlctl_dirid(const char *path, struct ovlctl_dirid *id);
+/* How many processes the last ovlctl_overlay_mounts() could not look into. */
+int ovlctl_mounts_unseen(pid_t *example);
+
+/*
+ * lock.c: one ovlctl at a time per workdir. flock(LOCK_EX) on the workdir;
+ * returns the locked fd, -EWOULDBLOCK when busy and !@wait, or -errno.
+ */
+int ovlctl_lock_workdir(const char *workdir, bool wait);
+/*
+ * discard.c: empty @upper and @work (keeping the two dirs with owner, mode
+ * and xattrs), never following a symlink or crossing a mount; the caller
+ * holds the workdir lock and has checked that neither is in use. 0 or
+ * -errno.
+ */
+int ovlctl_discard_pair(const char *upper, const char *work);
+/*
+ * The same on dirs already open (O_RDONLY | O_DIRECTORY): refuses (-EINVAL)
+ * a pair on two filesystems, nested dirs, the same dir twice, or a mount
+ * root; -EXDEV when a mount point is found inside. 0 or -errno.
+ */
+int ovlctl_discard_pair_fd(int upper_fd, int work_fd);
+/*
+ * Open the single component @name under @dfd without following a symlink,
+ * magic link or crossing a mount (openat2 RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV, O_NOFOLLOW
+ * plus a dev/mount id check before 5.6). An fd or -errno.
+ */
+int ovlctl_open_beneath(int dfd, const char *name, int flags);
+
+/*
+ * list.c: the STATE cell of `ovlctl list` for @m, a malloc()ed string or
+ * NULL (empty cell). A weak default returns NULL; the checkpoint code may
+ * define the real one.
+ */
+char *ovlctl_mount_state(const struct ovlctl_mount *m);
 
 int cmd_features(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_discard(int argc, char **argv);
 int cmd_gc(int argc, char **argv);

@@ -1,0 +1,285 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ovlctl discard and gc, and the in-use check behind them, without a guest:
+# a real tree on the host's filesystem (symlinks out of it, a hard link, a
+# FIFO, nested dirs, xattrs on the two top dirs) and a fake /proc
+# (OVLCTL_PROC_ROOT) whose mountinfo says which overlays are mounted. The
+# pair must be emptied, the top dirs kept with owner, mode and xattrs, and
+# nothing outside touched; a pair in use, or one ovlctl cannot vouch for,
+# must be left alone. Runs an ASan/UBSan build. Prints TAP.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
+mkdir -p "$(dirname "$out")"
+make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
+	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
+ovlctl=$out/ovlctl
+. "$here/ovlctl-fixtures/fakeproc.sh"
+tmp=$(mktemp -d)
+holder=
+trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1
+n=0 failed=0
+
+ok() {
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+		[ -s "$tmp/err" ] && sed 's/^/#  /' "$tmp/out" "$tmp/err"
+	fi
+}
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+# run WANT_RC ARGS...: ovlctl with OVLCTL_PROC_ROOT=$proc; 0 if exit == WANT_RC
+run() {
+	local want=$1 rc
+	shift
+	OVLCTL_PROC_ROOT=$proc "$ovlctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = "$want" ] || echo "# exit $rc, want $want" >>"$tmp/err"
+	[ $rc = "$want" ]
+}
+empty() { [ -d "$1" ] && [ -z "$(ls -A "$1")" ]; }
+# setxattr/getxattr through python (no attr package needed)
+setx() { python3 -c 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@" 2>/dev/null; }
+getx() { python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$@" 2>/dev/null; }
+
+# mk_pair DIR: DIR/upper and DIR/work with contents, DIR/outside beside them
+mk_pair() {
+	local d=$1
+	mkdir -p "$d/upper" "$d/work" "$d/outside/sub"
+	echo keep >"$d/outside/keep"
+	echo hard >"$d/outside/hardtarget"
+	echo deep >"$d/outside/sub/file"
+	chmod 0751 "$d/upper"
+	chmod 0710 "$d/work"
+	mkdir -p "$d/upper/dir/nested/deep" "$d/upper/a b,c:d\\e"
+	echo data >"$d/upper/f"
+	echo x >"$d/upper/dir/nested/deep/file"
+	echo y >"$d/upper/a b,c:d\\e/g"
+	ln -s "$d/outside" "$d/upper/sym-out"
+	ln -s ../outside/keep "$d/upper/sym-file"
+	ln -s /proc/self/root "$d/upper/dir/magic"
+	ln "$d/outside/hardtarget" "$d/upper/hard"
+	mkfifo "$d/upper/fifo"
+	mkdir -p "$d/work/work/incompat/volatile" "$d/work/index"
+	touch "$d/work/work/incompat/volatile/dirty"
+	# overlayfs makes work/work mode 0; only root gets past that
+	[ "$(id -u)" = 0 ] && chmod 0 "$d/work/work"
+	return 0
+}
+# what stat says about a top dir: inode, mode, owner
+topstat() { stat -c '%i %a %u:%g' "$1"; }
+outside_intact() {
+	local d=$1
+	[ "$(cat "$d/outside/keep")" = keep ] &&
+		[ "$(cat "$d/outside/hardtarget")" = hard ] &&
+		[ "$(cat "$d/outside/sub/file")" = deep ]
+}
+
+echo "TAP version 13"
+echo "1..26"
+
+# --- discard, nothing mounted -------------------------------------------
+proc=$tmp/proc-empty
+mkdir -p "$proc"
+d=$tmp/p1
+mk_pair "$d"
+if [ "$(id -u)" = 0 ]; then
+	chown 1234:2345 "$d/upper"
+	chown 3456:4567 "$d/work"
+fi
+xattrs=yes
+setx "$d/upper" user.ovlctl.test upper-label &&
+	setx "$d/work" user.ovlctl.test work-label || xattrs=no
+before_u=$(topstat "$d/upper")
+before_w=$(topstat "$d/work")
+
+run 0 discard "$d/upper" "$d/work"
+ok $? discard_exit_0
+empty "$d/upper" && empty "$d/work"
+ok $? discard_empties_both
+[ "$(topstat "$d/upper")" = "$before_u" ] && [ "$(topstat "$d/work")" = "$before_w" ]
+ok $? discard_keeps_top_dirs_inode_mode_owner
+if [ $xattrs = yes ]; then
+	[ "$(getx "$d/upper" user.ovlctl.test)" = upper-label ] &&
+		[ "$(getx "$d/work" user.ovlctl.test)" = work-label ]
+	ok $? discard_keeps_top_dir_xattrs
+else
+	skip discard_keeps_top_dir_xattrs "this filesystem refuses user.* xattrs"
+fi
+outside_intact "$d"
+ok $? discard_never_follows_links_out
+
+run 0 -J discard "$d/upper" "$d/work" &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["discarded"] is True' "$tmp/out"
+ok $? discard_json_and_idempotent
+
+# --- refusals that change nothing ---------------------------------------
+d=$tmp/p2
+mk_pair "$d"
+ln -s "$d/upper" "$d/upper-link"
+run 1 discard "$d/upper-link" "$d/work" && grep -q "is a symlink" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_refuses_symlink_top_dir
+
+mkdir -p "$d/upper/nestedwork"
+run 1 discard "$d/upper" "$d/upper/nestedwork" && grep -q "nested" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_refuses_nested_pair
+rmdir "$d/upper/nestedwork"
+
+run 1 discard "$d/upper" "$d/upper" && [ -f "$d/upper/f" ]
+ok $? discard_refuses_same_dir
+
+run 2 discard "$d/upper" && grep -q "Try 'ovlctl discard --help'" "$tmp/err"
+ok $? discard_usage_error
+
+# A mount point inside: refused before anything is removed.
+if [ "$(id -u)" = 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	mkdir -p "$d/upper/mnt"
+	unshare -m --propagation private sh -c '
+		mount -t tmpfs none "$1/upper/mnt" && echo inner >"$1/upper/mnt/x" &&
+		OVLCTL_PROC_ROOT=$2 "$3" discard "$1/upper" "$1/work"; rc=$?
+		[ -f "$1/upper/mnt/x" ] && [ -f "$1/upper/f" ] &&
+			[ -d "$1/work/work" ] && exit $rc; exit 99' sh \
+		"$d" "$proc" "$ovlctl" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "mount point" "$tmp/err"
+	ok $? discard_refuses_mount_point_inside_and_removes_nothing
+	rmdir "$d/upper/mnt"
+else
+	skip discard_refuses_mount_point_inside_and_removes_nothing "needs root and unshare -m"
+fi
+
+# --- the workdir lock ---------------------------------------------------
+flock -F "$d/work" sleep 30 &
+holder=$!
+sleep 0.3
+run 5 discard --no-wait "$d/upper" "$d/work" && grep -q "another ovlctl" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_busy_when_workdir_locked
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+holder=
+
+flock -F "$d/work" sleep 1 &
+holder=$!
+sleep 0.3
+run 0 discard "$d/upper" "$d/work" && empty "$d/upper"
+ok $? discard_waits_for_the_lock_by_default
+wait "$holder" 2>/dev/null
+holder=
+
+# --- in use, found by identity in any namespace -------------------------
+d=$tmp/p3
+mk_pair "$d"
+ln -s . "$d/alias"
+proc=$tmp/proc-inuse
+# A container namespace whose root is $d: its overlay names /alias/upper,
+# a spelling that only meets ours through (dev, ino).
+printf '%s\n' '1 0 8:1 / / rw - ext4 /dev/sda1 rw' \
+	'70 1 0:70 / /merged rw - overlay overlay rw,lowerdir=/outside,upperdir=/alias/upper,workdir=/alias/work,volatile' \
+	>"$tmp/mi.inuse"
+fake_pid "$proc" 4242 4026532999 "$d" "$tmp/mi.inuse"
+run 5 discard "$d/upper" "$d/work" && grep -q "in use by the overlay mounted on /merged" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_in_use_other_namespace_by_identity
+run 5 -J discard "$d/upper" "$d/work" &&
+	python3 -c 'import json,sys; assert "in use" in json.load(open(sys.argv[1]))["error"]' "$tmp/out"
+ok $? discard_in_use_json_error
+
+# --- cannot tell: never "not in use" ------------------------------------
+d=$tmp/p4
+mk_pair "$d"
+proc=$tmp/proc-amb
+fake_host_root "$tmp/rootamb"
+fake_pid "$proc" 10 4026531840 "$tmp/rootamb" "$fixtures/mountinfo.ambiguous"
+run 1 discard "$d/upper" "$d/work" && grep -q "cannot tell" "$tmp/err" && grep -q "/amb" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_cannot_tell_ambiguous_options
+
+proc=$tmp/proc-rel
+fake_pid "$proc" 10 4026531840 "$tmp/rootamb" "$fixtures/mountinfo.relative"
+run 1 discard "$d/upper" "$d/work" && grep -q "cannot tell" "$tmp/err" && grep -q "/rel" "$tmp/err" &&
+	[ -f "$d/upper/f" ]
+ok $? discard_cannot_tell_relative_paths
+
+# A process we may not look into: EACCES, reported as needing root.
+proc=$tmp/proc-denied
+fake_pid "$proc" 10 4026531840 "$tmp/rootamb" "$fixtures/mountinfo.host"
+fake_pid "$proc" 20 4026532555 "$tmp/rootamb" "$fixtures/mountinfo.ctr"
+chmod 0 "$proc/20"
+d=$tmp/p5
+mkdir -p "$d/upper" "$d/work"
+echo data >"$d/upper/f"
+chmod 0777 "$tmp" "$d" "$d/upper" "$d/work"
+chmod 0666 "$d/upper/f"
+as_user=
+if [ "$(id -u)" != 0 ]; then
+	as_user=" "
+elif setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ -n "$as_user" ]; then
+	OVLCTL_PROC_ROOT=$proc $as_user "$ovlctl" discard "$d/upper" "$d/work" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "needs root" "$tmp/err" && grep -q "pid 20" "$tmp/err" &&
+		[ -f "$d/upper/f" ]
+	ok $? discard_cannot_tell_without_privilege
+else
+	skip discard_cannot_tell_without_privilege "root without setpriv"
+fi
+chmod 0700 "$proc/20" "$tmp"
+
+# --- gc -----------------------------------------------------------------
+g=$tmp/store
+mkdir -p "$g"
+mk_pair "$g/a"                             # upper/ + work/, marker
+mk_pair "$g/b" && mv "$g/b/upper" "$g/b/diff" # containers-storage layout
+mk_pair "$g/c" && rm -rf "$g/c/work/work"    # no marker: not reported
+ln -s a "$g/d"                              # a symlink to a pair: ignored
+mkdir -p "$g/e/upper"                       # no work dir
+mk_pair "$g/f"                              # in use below
+proc=$tmp/proc-gc
+printf '%s\n' '80 1 0:80 / /ctr rw - overlay overlay rw,lowerdir=/outside,upperdir=/upper,workdir=/work,fsync=volatile' \
+	>"$tmp/mi.gc"
+fake_pid "$proc" 7 4026533000 "$g/f" "$tmp/mi.gc"
+
+run 0 -J gc --root "$g/" &&
+	python3 - "$tmp/out" "$g" <<'EOF'
+import json, sys
+rows = {r["pair"]: r for r in json.load(open(sys.argv[1]))["pairs"]}
+g = sys.argv[2]
+assert sorted(rows) == [g + "/a", g + "/b", g + "/f"], rows
+assert rows[g + "/a"]["state"] == "stale" and rows[g + "/a"]["action"] == "kept"
+assert rows[g + "/a"]["reason"] == "stale: volatile marker from an earlier mount"
+assert rows[g + "/b"]["upper"] == g + "/b/diff"
+assert rows[g + "/f"]["state"] == "in-use", rows[g + "/f"]
+EOF
+ok $? gc_reports_marked_pairs_json
+[ -f "$g/a/upper/f" ] && [ -f "$g/b/diff/f" ] && [ -d "$g/a/work/work/incompat/volatile" ]
+ok $? gc_without_discard_changes_nothing
+
+run 0 gc --root "$g" && grep -q "^$g/a " "$tmp/out" && grep -q "PAIR" "$tmp/out"
+ok $? gc_table_output
+
+run 0 gc --root "$g" --discard
+ok $? gc_discard_exit_0
+empty "$g/a/upper" && empty "$g/a/work" && empty "$g/b/diff" && empty "$g/b/work"
+ok $? gc_discard_empties_stale_pairs
+[ -f "$g/c/upper/f" ] && [ -f "$g/f/upper/f" ] && [ -d "$g/f/work/work/incompat/volatile" ] &&
+	outside_intact "$g/a" && outside_intact "$g/b"
+ok $? gc_discard_keeps_unmarked_in_use_and_outside
+grep -q "in-use" "$tmp/out" && grep "^$g/f " "$tmp/out" | grep -q skipped
+ok $? gc_discard_reports_in_use_skipped
+
+run 2 gc && grep -q "no --root" "$tmp/err"
+ok $? gc_usage_error
+
+[ $failed = 0 ]

@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# ovlctl list against fixture mountinfo files, in the way util-linux tests
+# findmnt: a fake /proc (OVLCTL_PROC_ROOT, see ovlctl-fixtures/fakeproc.sh)
+# with two mount namespaces, two processes sharing a view, a chrooted
+# process, one that exited, and overlay options holding paths with spaces,
+# commas, colons, '=' and backslashes in both the 6.1 and the 6.12 (lowerdir+,
+# fsync=volatile) spelling. Output is compared with golden files. Runs an
+# ASan/UBSan build. Prints TAP.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
+mkdir -p "$(dirname "$out")"
+make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
+	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
+ovlctl=$out/ovlctl
+. "$here/ovlctl-fixtures/fakeproc.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export ASAN_OPTIONS=detect_leaks=1
+n=0 failed=0
+
+# t NAME WANT_RC CHECK -- ARGS...: run ovlctl on the fake /proc, then CHECK
+# (a shell snippet over $tmp/out and $tmp/err).
+t() {
+	local name=$1 want=$2 check=$3 rc
+	shift 4
+	n=$((n + 1))
+	OVLCTL_PROC_ROOT=$tmp/proc "$ovlctl" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = "$want" ] && (eval "$check"); then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		echo "# exit $rc (want $want); stdout/stderr:"
+		sed 's/^/#  /' "$tmp/out" "$tmp/err"
+		failed=$((failed + 1))
+	fi
+}
+golden() { diff -u "$fixtures/$1" "$tmp/out" | sed 's/^/# /' >&2; cmp -s "$fixtures/$1" "$tmp/out"; }
+quiet() { ! [ -s "$tmp/err" ]; }
+
+fake_standard "$tmp"
+mkdir -p "$tmp/free/upper" "$tmp/free/work"
+
+echo "TAP version 13"
+echo "1..11"
+t json_default_columns 0 'golden list-default.json && quiet' -- -J list
+t json_all_columns 0 'golden list-all.json && quiet' -- \
+	-J list -o target,source,upper,work,lower,volatile,state,mntid,mntns,pid
+t raw_noheadings 0 'golden list-raw.txt && quiet' -- list -o TARGET,UPPER -n -r
+t table 0 'golden list-table.txt && quiet' -- list
+t one_entry_per_mount_across_views 0 '[ $(grep -c "^/new " $tmp/out) = 1 ]' -- list
+t unknown_column 2 'grep -q "unknown column: FROB" $tmp/err' -- list -o TARGET,FROB
+t unknown_column_json 2 'grep -q "\"error\"" $tmp/out' -- -J list -o FROB
+t extra_argument 2 'grep -q "unexpected argument" $tmp/err' -- list foo
+# The chrooted view cannot resolve mount 42's paths, the host view can: the
+# mount is identified and a pair nobody uses is not in use.
+t not_in_use_when_some_view_resolves 0 'quiet && [ -d $tmp/free/upper ]' -- \
+	discard "$tmp/free/upper" "$tmp/free/work"
+t in_use_from_fixture 5 'grep -q "mounted on /merged/sp ace" $tmp/err' -- \
+	discard "$tmp/rootA/up per,comma" "$tmp/rootA/work=eq"
+
+# A process we may not look into: listed as a warning, not an error.
+n=$((n + 1))
+fake_pid "$tmp/proc" 400 4026532777 "$tmp/rootB" "$fixtures/mountinfo.ctr"
+chmod 0 "$tmp/proc/400"
+chmod 0755 "$tmp"
+run_as=
+if [ "$(id -u)" != 0 ]; then
+	run_as=env
+elif setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+	run_as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+fi
+if [ -n "$run_as" ]; then
+	OVLCTL_PROC_ROOT=$tmp/proc $run_as "$ovlctl" list -n -o TARGET >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ $rc = 0 ] && grep -q "could not be looked into (e.g. pid 400" "$tmp/err" &&
+		[ "$(wc -l <"$tmp/out")" = 4 ]; then
+		echo "ok $n warns_about_processes_it_cannot_see"
+	else
+		echo "not ok $n warns_about_processes_it_cannot_see"
+		sed 's/^/#  /' "$tmp/out" "$tmp/err"
+		failed=$((failed + 1))
+	fi
+else
+	echo "ok $n warns_about_processes_it_cannot_see # SKIP root without setpriv"
+fi
+chmod 0700 "$tmp/proc/400" "$tmp"
+
+[ $failed = 0 ]

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The id authority and its live values: the patched kernel
+ * (FS_IOC_GETFSINSTANCE, overlay's load_uuid parameter) or the ovlvol
+ * module (/dev/ovlvol).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <libkmod.h>
+#include <linux/fs.h>
+#include <uuid/uuid.h>
+
+#include "core.h"
+#include "ovlctl.h"
+
+#ifndef FS_IOC_GETFSINSTANCE
+/*
+ * Added to <linux/fs.h> by the kernel series (patches/), absent from the
+ * headers of stock distributions.
+ */
+struct fs_instance {
+	__u64 id;
+	__u32 wb_err;
+	__u32 reserved;
+};
+
+#define FS_IOC_GETFSINSTANCE _IOR(0x15, 2, struct fs_instance)
+#endif
+
+#define OVL_PARAM(name) "/sys/module/overlay/parameters/" name
+
+const char *ovlctl_authority_name(int authority)
+{
+	switch (authority) {
+	case OVLCTL_AUTH_KERNEL:
+		return "kernel";
+	case OVLCTL_AUTH_MODULE:
+		return "module";
+	default:
+		return "none";
+	}
+}
+
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static bool kernel_has_instance_ids(void)
+{
+	struct fs_instance fi;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return false;
+	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi);
+	close(fd);
+	return ret == 0;
+}
+
+/* Load @name with libkmod; 0 or -errno. */
+static int load_module(const char *name)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_module *mod = NULL;
+	int err;
+
+	if (!ctx)
+		return -ENOMEM;
+	err = kmod_module_new_from_name(ctx, name, &mod);
+	if (!err) {
+		err = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
+						      NULL);
+		kmod_module_unref(mod);
+	}
+	kmod_unref(ctx);
+	return err > 0 ? -ENOENT : err;
+}
+
+static int open_ovlvol(bool load)
+{
+	int fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT && load &&
+	    load_module(OVLVOL_DEVICE_NAME) == 0)
+		fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ovlctl_authority(bool load)
+{
+	int fd;
+
+	if (kernel_has_instance_ids())
+		return OVLCTL_AUTH_KERNEL;
+	fd = open_ovlvol(load);
+	if (fd < 0)
+		return OVLCTL_AUTH_NONE;
+	close(fd);
+	return OVLCTL_AUTH_MODULE;
+}
+
+static int ident_kernel(int fd, struct ovlctl_ident *id)
+{
+	struct fs_instance fi;
+	char buf[64];
+
+	if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi))
+		return -errno;
+	id->sb_instance = fi.id;
+	id->errseq = fi.wb_err;
+	/* A nonzero value without SEEN is an error nobody has reported. */
+	id->unseen = fi.wb_err && !(fi.wb_err & OVL_VOLATILE_ERRSEQ_SEEN);
+	/* overlayfs not loaded yet: no checkpoint can be from this load. */
+	id->have_nonce = read_line(OVL_PARAM("load_uuid"), buf, sizeof(buf)) ==
+				 0 &&
+			 uuid_parse(buf, id->nonce) == 0;
+	return 0;
+}
+
+static int ident_module(int fd, struct ovlctl_ident *id)
+{
+	struct ovlvol_ident q = {
+		.size = sizeof(q),
+		.version = OVLVOL_IOC_V1,
+		.fd = fd,
+	};
+	int dev, ret;
+
+	dev = open_ovlvol(false);
+	if (dev < 0)
+		return dev;
+	ret = ioctl(dev, OVLVOL_IOC_IDENT, &q) ? -errno : 0;
+	close(dev);
+	if (ret)
+		return ret;
+	memcpy(id->nonce, q.nonce, sizeof(id->nonce));
+	id->have_nonce = true;
+	id->sb_instance = q.sb_instance;
+	id->errseq = q.errseq;
+	id->unseen = q.out_flags & OVLVOL_IDENT_UNSEEN_ERROR;
+	return 0;
+}
+
+int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id)
+{
+	struct statvfs sv;
+	int err;
+
+	memset(id, 0, sizeof(*id));
+	id->authority = authority;
+	if (fstatvfs(fd, &sv))
+		return -errno;
+	id->rdonly = sv.f_flag & ST_RDONLY;
+	switch (authority) {
+	case OVLCTL_AUTH_KERNEL:
+		err = ident_kernel(fd, id);
+		break;
+	case OVLCTL_AUTH_MODULE:
+		err = ident_module(fd, id);
+		break;
+	default:
+		err = -EOPNOTSUPP;
+	}
+	return err;
+}
+
+/* The kernel authority's switch; false for the module. */
+bool ovlctl_reuse_disabled(int authority)
+{
+	char buf[8];
+
+	return authority == OVLCTL_AUTH_KERNEL &&
+	       read_line(OVL_PARAM("volatile_reuse"), buf, sizeof(buf)) == 0 &&
+	       buf[0] == 'N';
+}

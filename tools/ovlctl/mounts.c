@@ -1,0 +1,723 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Overlay mounts in every mount namespace of the system.
+ *
+ * A mounted overlay keeps its upper and work dirs in use in whichever
+ * namespace it lives, including copies of the host's mounts made by
+ * CLONE_NEWNS (systemd services with private mounts, container runtimes),
+ * so looking at our own mountinfo is not enough. We walk /proc, take one
+ * process per distinct (mount namespace, root directory) "view", read its
+ * mountinfo with libmount and resolve upperdir and workdir to (dev, ino)
+ * through that process's root, as the mounter's path walk would have done.
+ *
+ * OVLCTL_PROC_ROOT replaces /proc, for the host tests only: they build a
+ * fake tree of PID/ns/mnt (a symlink "mnt:[N]"), PID/root (a symlink to a
+ * directory) and PID/mountinfo.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <libmount.h>
+#include <linux/openat2.h>
+
+#include "ovlctl.h"
+
+/* One process's view: its mount namespace and its root directory. */
+struct view {
+	ino_t ns;
+	dev_t root_dev;
+	ino_t root_ino;
+};
+
+struct scan {
+	struct ovlctl_mount *m; /* every overlay seen from every view */
+	size_t n, cap;
+	struct view *views;
+	size_t nviews, vcap;
+	int denied; /* processes we were not allowed to look into */
+	pid_t denied_pid;
+	int failed; /* processes we could not look into for another reason */
+	int failed_err;
+	pid_t failed_pid;
+};
+
+/* What the last ovlctl_overlay_mounts() could not see. */
+static int last_denied;
+static pid_t last_denied_pid;
+
+int ovlctl_mounts_unseen(pid_t *example)
+{
+	if (example)
+		*example = last_denied_pid;
+	return last_denied;
+}
+
+static const char *proc_root(void)
+{
+	const char *p = getenv("OVLCTL_PROC_ROOT");
+
+	return p && *p ? p : "/proc";
+}
+
+/* The process went away while we looked: not an error. */
+static bool vanished(int err)
+{
+	return err == ENOENT || err == ESRCH;
+}
+
+static void note_failure(struct scan *s, pid_t pid, int err)
+{
+	if (err == EACCES || err == EPERM) {
+		if (!s->denied++)
+			s->denied_pid = pid;
+	} else if (!s->failed++) {
+		s->failed_err = err;
+		s->failed_pid = pid;
+	}
+}
+
+/*
+ * Overlayfs takes a backslash as "the next character is literal" in
+ * upperdir, workdir and lowerdir (ovl_unescape()). Copy @len bytes of @s
+ * without those escapes.
+ */
+static char *ovl_unescape(const char *s, size_t len)
+{
+	char *out = malloc(len + 1), *d = out;
+	size_t i;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' && ++i == len)
+			break;
+		*d++ = s[i];
+	}
+	*d = '\0';
+	return out;
+}
+
+static int add_lower(struct ovlctl_mount *m, char *path)
+{
+	char **l;
+
+	if (!path)
+		return -ENOMEM;
+	l = realloc(m->lowers, (m->nlowers + 1) * sizeof(*l));
+	if (!l) {
+		free(path);
+		return -ENOMEM;
+	}
+	m->lowers = l;
+	m->lowers[m->nlowers++] = path;
+	return 0;
+}
+
+/* lowerdir=: layers split on ':' not escaped by a backslash. */
+static int split_lowers(struct ovlctl_mount *m, const char *v, size_t len)
+{
+	size_t i, start = 0;
+	int err;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && v[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (i < len && v[i] != ':')
+			continue;
+		err = add_lower(m, ovl_unescape(v + start, i - start));
+		if (err)
+			return err;
+		start = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Super block options mountinfo may show for an overlay: the VFS's, the
+ * LSMs' and overlayfs's own (ovl_show_options() in 6.1 and 6.12).
+ */
+static bool known_option(const char *name, size_t len)
+{
+	static const char *const names[] = {
+		"rw",		"ro",
+		"sync",		"dirsync",
+		"mand",		"lazytime",
+		"seclabel",	"context",
+		"fscontext",	"defcontext",
+		"rootcontext",	"smackfsdef",
+		"smackfsfloor", "smackfshat",
+		"smackfsroot",	"smackfstransmute",
+		"lowerdir",	"lowerdir+",
+		"datadir+",	"upperdir",
+		"workdir",	"default_permissions",
+		"redirect_dir", "index",
+		"uuid",		"nfs_export",
+		"xino",		"metacopy",
+		"fsync",	"volatile",
+		"userxattr",	"verity",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !strncmp(names[i], name, len))
+			return true;
+	return false;
+}
+
+static bool is_opt(const char *name, size_t len, const char *want)
+{
+	return strlen(want) == len && !strncmp(name, want, len);
+}
+
+/*
+ * Split the overlay's super block options. libmount has already undone
+ * mountinfo's octal escapes, which turns an escaped comma inside a path
+ * back into a comma, and its own option splitter (mnt_fs_get_option())
+ * then cuts the path there ("upperdir=/a\,b" gives "/a\"). Overlayfs's
+ * legacy parser (ovl_next_opt()) splits only on a comma not escaped by a
+ * backslash, so do the same here. A comma the mounter passed unescaped
+ * through fsconfig(2) cannot be told from a separator any more: when a
+ * token after a path option is not a known option, or a path option
+ * repeats, give up on the paths (*@ambiguous) rather than guess.
+ */
+static int parse_options(struct ovlctl_mount *m, const char *opts,
+			 bool *ambiguous)
+{
+	bool after_path = false;
+	const char *p = opts;
+	int err = 0;
+
+	*ambiguous = false;
+	while (p && *p && !err) {
+		const char *tok = p, *eq, *val = NULL;
+		size_t len, nlen, vlen = 0;
+
+		while (*p && *p != ',') {
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
+		}
+		len = p - tok;
+		if (*p == ',')
+			p++;
+		eq = memchr(tok, '=', len);
+		nlen = eq ? (size_t)(eq - tok) : len;
+		if (eq) {
+			val = eq + 1;
+			vlen = len - nlen - 1;
+		}
+		if (!known_option(tok, nlen)) {
+			if (after_path)
+				*ambiguous = true;
+			continue;
+		}
+		after_path = false;
+		if (is_opt(tok, nlen, "upperdir") && val) {
+			if (m->upper)
+				*ambiguous = true;
+			free(m->upper);
+			m->upper = ovl_unescape(val, vlen);
+			err = m->upper ? 0 : -ENOMEM;
+			after_path = true;
+		} else if (is_opt(tok, nlen, "workdir") && val) {
+			if (m->work)
+				*ambiguous = true;
+			free(m->work);
+			m->work = ovl_unescape(val, vlen);
+			err = m->work ? 0 : -ENOMEM;
+			after_path = true;
+		} else if (is_opt(tok, nlen, "lowerdir") && val) {
+			if (m->nlowers)
+				*ambiguous = true;
+			err = split_lowers(m, val, vlen);
+			after_path = true;
+		} else if ((is_opt(tok, nlen, "lowerdir+") ||
+			    is_opt(tok, nlen, "datadir+")) &&
+			   val) {
+			/* Taken verbatim by the kernel (no unescaping). */
+			err = add_lower(m, strndup(val, vlen));
+			after_path = true;
+		} else if (is_opt(tok, nlen, "volatile")) {
+			m->is_volatile = true;
+		} else if (is_opt(tok, nlen, "fsync") && val &&
+			   vlen == strlen("volatile") &&
+			   !strncmp(val, "volatile", vlen)) {
+			m->is_volatile = true;
+		}
+	}
+	return err;
+}
+
+static int sys_openat2(int dfd, const char *path, struct open_how *how)
+{
+#ifdef SYS_openat2
+	return syscall(SYS_openat2, dfd, path, how, sizeof(*how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * Resolve @path (as the mounter gave it) under the root @rootfd, the way a
+ * process chrooted there would: absolute symlinks and ".." stay inside.
+ */
+static void resolve(int rootfd, const char *path, struct ovlctl_dirid *id)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat st;
+	int fd;
+
+	memset(id, 0, sizeof(*id));
+	if (!path)
+		return; /* no such layer: nothing to resolve, not an error */
+	if (path[0] != '/') {
+		/* Relative to the mounter's cwd at mount time: unknowable. */
+		id->err = -EINVAL;
+		return;
+	}
+	fd = sys_openat2(rootfd, path, &how);
+	if (fd < 0 && errno == ENOSYS) {
+		/* Before 5.6: absolute symlinks inside resolve against ours. */
+		while (*path == '/')
+			path++;
+		fd = openat(rootfd, *path ? path : ".", how.flags);
+	}
+	if (fd < 0 || fstat(fd, &st)) {
+		id->err = -errno;
+	} else {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+		id->valid = true;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+static void free_mount(struct ovlctl_mount *m)
+{
+	size_t i;
+
+	free(m->target);
+	free(m->source);
+	free(m->fs_options);
+	free(m->upper);
+	free(m->work);
+	for (i = 0; i < m->nlowers; i++)
+		free(m->lowers[i]);
+	free(m->lowers);
+}
+
+void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; mounts && i < n; i++)
+		free_mount(&mounts[i]);
+	free(mounts);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
+		       ino_t ns, pid_t pid)
+{
+	struct ovlctl_mount *m;
+	bool ambiguous;
+	int err;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+
+		m = realloc(s->m, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		s->m = m;
+		s->cap = cap;
+	}
+	m = &s->m[s->n];
+	memset(m, 0, sizeof(*m));
+	m->target = dup_or_null(mnt_fs_get_target(fs));
+	m->source = dup_or_null(mnt_fs_get_source(fs));
+	m->fs_options = dup_or_null(mnt_fs_get_fs_options(fs));
+	m->mnt_id = mnt_fs_get_id(fs);
+	m->mntns = ns;
+	m->pid = pid;
+	err = parse_options(m, m->fs_options, &ambiguous);
+	if (err) {
+		free_mount(m);
+		return err;
+	}
+	resolve(rootfd, m->upper, &m->upper_id);
+	resolve(rootfd, m->work, &m->work_id);
+	if (ambiguous) {
+		ovlctl_log(OVLCTL_DEBUG,
+			   "overlay at %s (pid %d): options are ambiguous: %s",
+			   m->target, (int)pid, m->fs_options);
+		if (m->upper)
+			m->upper_id = (struct ovlctl_dirid){ .err = -EINVAL };
+		if (m->work)
+			m->work_id = (struct ovlctl_dirid){ .err = -EINVAL };
+	}
+	s->n++;
+	return 0;
+}
+
+static int mountinfo_error(struct libmnt_table *tb, const char *file, int line)
+{
+	(void)tb;
+	ovlctl_log(OVLCTL_DEBUG, "%s:%d: cannot parse", file, line);
+	return 1; /* skip the line, keep going */
+}
+
+/*
+ * Read the view of process @pid: 0, or a positive errno when we could not
+ * (the caller tells "gone" from "not allowed").
+ */
+static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
+{
+	struct libmnt_table *tb = NULL;
+	struct libmnt_iter *it = NULL;
+	struct libmnt_fs *fs;
+	char path[PATH_MAX + 16];
+	int rootfd, err = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/root", dir);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return errno;
+	snprintf(path, sizeof(path), "%s/mountinfo", dir);
+	f = fopen(path, "re");
+	if (!f) {
+		err = errno;
+		goto out;
+	}
+	tb = mnt_new_table();
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!tb || !it) {
+		err = ENOMEM;
+		goto out;
+	}
+	mnt_table_set_parser_errcb(tb, mountinfo_error);
+	err = -mnt_table_parse_stream(tb, f, path);
+	if (err)
+		goto out;
+	while (!err && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *type = mnt_fs_get_fstype(fs);
+
+		if (type && !strcmp(type, "overlay"))
+			err = -add_overlay(s, fs, rootfd, ns, pid);
+	}
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	if (f)
+		fclose(f);
+	close(rootfd);
+	return err;
+}
+
+static int add_view(struct scan *s, const struct view *v)
+{
+	if (s->nviews == s->vcap) {
+		size_t cap = s->vcap ? 2 * s->vcap : 16;
+		struct view *n = realloc(s->views, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->views = n;
+		s->vcap = cap;
+	}
+	s->views[s->nviews++] = *v;
+	return 0;
+}
+
+/* Look at process @name (a /proc entry); 0 or -ENOMEM. */
+static int scan_pid(struct scan *s, const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 16], link[64];
+	pid_t pid = strcmp(name, "self") ? atoi(name) : getpid();
+	unsigned long ns;
+	struct view v;
+	struct stat st;
+	ssize_t len;
+	size_t i;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/%s", proc_root(), name);
+	snprintf(path, sizeof(path), "%s/ns/mnt", dir);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0) {
+		err = errno;
+		goto fail;
+	}
+	link[len] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &ns) != 1) {
+		err = EINVAL;
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/root", dir);
+	if (stat(path, &st)) {
+		err = errno;
+		goto fail;
+	}
+	v = (struct view){ .ns = ns,
+			   .root_dev = st.st_dev,
+			   .root_ino = st.st_ino };
+	for (i = 0; i < s->nviews; i++)
+		if (s->views[i].ns == v.ns &&
+		    s->views[i].root_dev == v.root_dev &&
+		    s->views[i].root_ino == v.root_ino)
+			return 0;
+	err = read_view(s, dir, pid, v.ns);
+	if (err == ENOMEM)
+		return -ENOMEM;
+	if (err)
+		goto fail;
+	return add_view(s, &v);
+fail:
+	/* Gone: the next process of its namespace, if any, stands in. */
+	if (!vanished(err))
+		note_failure(s, pid, err);
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int cmp_pids(const void *a, const void *b)
+{
+	const pid_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+/* The PIDs in /proc, lowest first: a namespace's init stands for it. */
+static int list_pids(pid_t **pids, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *d;
+	DIR *proc;
+	int err = 0;
+
+	*pids = NULL;
+	*n = 0;
+	proc = opendir(proc_root());
+	if (!proc)
+		return -errno;
+	while ((errno = 0, d = readdir(proc))) {
+		if (!all_digits(d->d_name))
+			continue;
+		if (*n == cap) {
+			pid_t *p;
+
+			cap = cap ? 2 * cap : 256;
+			p = realloc(*pids, cap * sizeof(*p));
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			*pids = p;
+		}
+		(*pids)[(*n)++] = atoi(d->d_name);
+	}
+	if (!err && errno)
+		err = -errno;
+	closedir(proc);
+	if (*n)
+		qsort(*pids, *n, sizeof(**pids), cmp_pids);
+	return err;
+}
+
+static int scan(struct scan *s)
+{
+	char name[32];
+	pid_t *pids;
+	size_t n, i;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = list_pids(&pids, &n);
+	/* Our own view first, so it is the one kept for our namespace. */
+	if (!err && !getenv("OVLCTL_PROC_ROOT"))
+		err = scan_pid(s, "self");
+	for (i = 0; i < n && !err; i++) {
+		snprintf(name, sizeof(name), "%d", (int)pids[i]);
+		err = scan_pid(s, name);
+	}
+	free(pids);
+	if (!err && s->failed)
+		ovlctl_log(
+			OVLCTL_WARN,
+			"%d process(es) could not be looked into, e.g. pid %d: %s",
+			s->failed, (int)s->failed_pid, strerror(s->failed_err));
+	if (err) {
+		ovlctl_free_mounts(s->m, s->n);
+		s->m = NULL;
+		s->n = 0;
+	}
+	free(s->views);
+	s->views = NULL;
+	return err;
+}
+
+static bool same_mount(const struct ovlctl_mount *a,
+		       const struct ovlctl_mount *b)
+{
+	return a->mntns == b->mntns && a->mnt_id == b->mnt_id;
+}
+
+static bool identified(const struct ovlctl_mount *m)
+{
+	return (!m->upper || m->upper_id.valid) &&
+	       (!m->work || m->work_id.valid);
+}
+
+int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n)
+{
+	struct scan s;
+	size_t i, j, out = 0;
+	int err = scan(&s);
+
+	*mounts = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	last_denied = s.denied;
+	last_denied_pid = s.denied_pid;
+	if (s.denied)
+		ovlctl_log(
+			OVLCTL_INFO,
+			"%d process(es) could not be looked into (e.g. pid %d: permission denied)",
+			s.denied, (int)s.denied_pid);
+	/*
+	 * One entry per mount: a mount seen from several views (processes
+	 * with different roots in one namespace) keeps the first view that
+	 * resolved its dirs, else the first.
+	 */
+	for (i = 0; i < s.n; i++) {
+		for (j = 0; j < out && !same_mount(&s.m[j], &s.m[i]); j++)
+			;
+		if (j == out) {
+			s.m[out++] = s.m[i];
+		} else if (!identified(&s.m[j]) && identified(&s.m[i])) {
+			free_mount(&s.m[j]);
+			s.m[j] = s.m[i];
+		} else {
+			free_mount(&s.m[i]);
+		}
+	}
+	*mounts = s.m;
+	*n = out;
+	return 0;
+}
+
+static bool same_id(const struct ovlctl_dirid *a, const struct ovlctl_dirid *b)
+{
+	return a->valid && b->valid && a->dev == b->dev && a->ino == b->ino;
+}
+
+/*
+ * Is @id the upper or work dir of a mounted overlay in any namespace?
+ *
+ * Returns 1 when it is (*@who: that mount's target), 0 when every overlay of
+ * every namespace was identified and none uses it, and when it cannot rule
+ * it out:
+ *  -EACCES  some process could not be looked into for lack of privilege
+ *           (/proc/PID/ns/mnt, root or mountinfo: needs root, or
+ *           CAP_SYS_PTRACE), so its namespace's overlays are unknown;
+ *           *@who: "pid N";
+ *  -ENODATA an overlay's upperdir or workdir could not be resolved to a
+ *           directory from any process of its namespace: a relative path
+ *           (relative to the mounter's cwd at mount time), a path that no
+ *           longer exists (renamed or deleted since), or options that cannot
+ *           be split unambiguously; *@who: that mount's target;
+ *  -errno   /proc could not be read, or out of memory (*@who NULL).
+ * A match wins over any of these. *@who, if @who is not NULL, is always
+ * set: a malloc()ed string or NULL; the caller frees it.
+ */
+int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
+{
+	const struct ovlctl_mount *unknown = NULL;
+	struct scan s;
+	size_t i, j;
+	int err, ret = 0;
+
+	if (who)
+		*who = NULL;
+	if (!id->valid)
+		return -EINVAL;
+	err = scan(&s);
+	if (err)
+		return err;
+	for (i = 0; i < s.n && ret != 1; i++) {
+		const struct ovlctl_mount *m = &s.m[i];
+
+		if (same_id(&m->upper_id, id) || same_id(&m->work_id, id)) {
+			ret = 1;
+			if (who)
+				*who = dup_or_null(m->target);
+			break;
+		}
+		if (unknown || identified(m))
+			continue;
+		/* Unknown only if no other view of this mount resolved it. */
+		for (j = 0; j < s.n; j++)
+			if (same_mount(&s.m[j], m) && identified(&s.m[j]))
+				break;
+		if (j == s.n)
+			unknown = m;
+	}
+	if (ret != 1 && s.denied) {
+		ret = -EACCES;
+		if (who && asprintf(who, "pid %d", (int)s.denied_pid) < 0)
+			*who = NULL;
+	} else if (ret != 1 && (unknown || s.failed)) {
+		ret = -ENODATA;
+		if (who && unknown)
+			*who = dup_or_null(unknown->target);
+		else if (who && asprintf(who, "pid %d", (int)s.failed_pid) < 0)
+			*who = NULL;
+	}
+	ovlctl_free_mounts(s.m, s.n);
+	return ret;
+}
+
+int ovlctl_dirid(const char *path, struct ovlctl_dirid *id)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st)) {
+		id->err = -errno;
+		return id->err;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	id->valid = true;
+	return 0;
+}

@@ -1,0 +1,784 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovlctl inspect, check, mount and umount: the restart path.
+ *
+ * With the patched kernel, overlayfs enforces the verdict itself; ovlctl
+ * predicts it, records the mount spec and mounts. With the ovlvol module
+ * on a stock kernel, ovlctl enforces it: verify, remove the stock marker,
+ * mount, verify the new mount. Between the marker's removal and the mount
+ * a crash leaves no marker; the checkpoint's old nonce still makes ovlctl
+ * refuse after the reboot, but a plain mount(8) bypassing ovlctl would not
+ * (Documentation/ovlctl.rst).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libmount.h>
+#include <uuid/uuid.h>
+
+#include "state.h"
+
+enum {
+	OPT_UPPER = 0x100,
+	OPT_WORK,
+	OPT_LOWER,
+	OPT_USERXATTR,
+	OPT_NO_VOLATILE,
+	OPT_ON_INVALID,
+	OPT_NO_WAIT,
+	OPT_SEAL,
+};
+
+#define PAIR_LONGOPTS                                                  \
+	{ "upper", required_argument, NULL, OPT_UPPER },               \
+		{ "work", required_argument, NULL, OPT_WORK },         \
+		{ "lower", required_argument, NULL, OPT_LOWER },       \
+		{ "options", required_argument, NULL, 'o' },           \
+		{ "userxattr", no_argument, NULL, OPT_USERXATTR },     \
+		{ "no-volatile", no_argument, NULL, OPT_NO_VOLATILE }, \
+	{                                                              \
+		"help", no_argument, NULL, 'h'                         \
+	}
+
+/* Handle one option of the pair; 1 if it was one, 0 if not, <0 error. */
+static int pair_opt(struct ovlctl_pair_opts *o, int c, const char *cmd)
+{
+	switch (c) {
+	case OPT_UPPER:
+		o->upper = optarg;
+		return 1;
+	case OPT_WORK:
+		o->work = optarg;
+		return 1;
+	case OPT_LOWER:
+		if (o->nlowers == sizeof(o->lowers) / sizeof(o->lowers[0]))
+			return -ovlctl_usage_error(cmd, "too many --lower");
+		o->lowers[o->nlowers++] = optarg;
+		return 1;
+	case 'o':
+		o->options = optarg;
+		return 1;
+	case OPT_USERXATTR:
+		o->userxattr = true;
+		return 1;
+	case OPT_NO_VOLATILE:
+		o->want_volatile = false;
+		return 1;
+	}
+	return 0;
+}
+
+/* Extra options must not name what ovlctl sets itself. */
+static int check_extra_options(const char *cmd, const char *opts)
+{
+	static const char *const owned[] = {
+		"lowerdir", "upperdir", "workdir",
+		"volatile", "fsync",	"userxattr"
+	};
+	size_t i;
+
+	if (!opts)
+		return 0;
+	if (strpbrk(opts, "\"\n"))
+		return ovlctl_usage_error(cmd, "-o: quotes or newlines");
+	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if (mnt_optstr_get_option(opts, owned[i], NULL, NULL) == 0)
+			return ovlctl_usage_error(
+				cmd, "-o: '%s' is set by ovlctl itself",
+				owned[i]);
+	return 0;
+}
+
+static const char pair_help[] =
+	"     --upper <dir>      the upper dir (recorded at the first mount)\n"
+	"     --work <dir>       the work dir (required)\n"
+	"     --lower <dir>      a lower dir, top first; repeat for more\n"
+	"                        (recorded at the first mount)\n"
+	" -o, --options <opts>   more overlay mount options\n"
+	"     --userxattr        user.* xattrs (unprivileged overlay)\n"
+	"     --no-volatile      the mount to be made is not volatile\n";
+
+static json_object *verdict_json(const struct ovlctl_state *st)
+{
+	const struct ovlctl_verdict *v = &st->verdict;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "verdict",
+			       json_object_new_string(v->reason ? "refuse" :
+						      v->fresh	? "fresh" :
+								  "reuse"));
+	json_object_object_add(
+		o, "reason",
+		json_object_new_string(ovlctl_reason_name(v->reason)));
+	json_object_object_add(
+		o, "explanation",
+		json_object_new_string(
+			v->fresh ? "nothing to reuse: a first mount" :
+				   ovlctl_reason_text(v->reason)));
+	json_object_object_add(
+		o, "authority",
+		json_object_new_string(ovlctl_authority_name(st->authority)));
+	if (st->in_use_by)
+		json_object_object_add(o, "in_use_by",
+				       json_object_new_string(st->in_use_by));
+	if (st->ckpt_why)
+		json_object_object_add(o, "checkpoint_error",
+				       json_object_new_string(st->ckpt_why));
+	return o;
+}
+
+static void print_json(json_object *o)
+{
+	printf("%s\n",
+	       json_object_to_json_string_ext(
+		       o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(o);
+}
+
+static void print_verdict(const struct ovlctl_state *st)
+{
+	const struct ovlctl_verdict *v = &st->verdict;
+
+	if (ovlctl.json) {
+		print_json(verdict_json(st));
+		return;
+	}
+	if (v->fresh)
+		printf("fresh: nothing to reuse, a first mount\n");
+	else if (!v->reason)
+		printf("reuse: ok: %s\n", ovlctl_reason_text(v->reason));
+	else
+		printf("refuse: %s: %s%s%s%s%s\n",
+		       ovlctl_reason_name(v->reason),
+		       ovlctl_reason_text(v->reason), st->in_use_by ? " (" : "",
+		       st->in_use_by ? st->in_use_by : "",
+		       st->in_use_by ? ")" : "",
+		       st->ckpt_why ? st->ckpt_why : "");
+}
+
+static int parse_pair(int argc, char **argv, const char *cmd,
+		      struct ovlctl_pair_opts *o, const char *usage_line)
+{
+	static const struct option longopts[] = { PAIR_LONGOPTS,
+						  { NULL, 0, NULL, 0 } };
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->want_volatile = true;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		r = pair_opt(o, c, cmd);
+		if (r < 0)
+			return -r;
+		if (r)
+			continue;
+		if (c == 'h') {
+			printf("Usage:\n %s\n\nOptions:\n%s", usage_line,
+			       pair_help);
+			return -1;
+		}
+		return ovlctl_usage_error(cmd, "bad option");
+	}
+	if (optind < argc)
+		return ovlctl_usage_error(cmd, "unexpected argument '%s'",
+					  argv[optind]);
+	return check_extra_options(cmd, o->options);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct ovlctl_pair_opts o;
+	struct ovlctl_state st;
+	int ret;
+
+	ret = parse_pair(
+		argc, argv, "check", &o,
+		"ovlctl check --work <dir> [--upper <dir>] [--lower <dir>...]");
+	if (ret)
+		return ret < 0 ? OVLCTL_EXIT_OK : ret;
+	ret = ovlctl_state_gather(&st, &o);
+	if (!ret) {
+		print_verdict(&st);
+		ret = ovlctl_reason_exit(st.verdict.reason);
+	}
+	ovlctl_state_free(&st);
+	return ret;
+}
+
+static json_object *ckpt_json(const struct ovlctl_state *st)
+{
+	const struct ovlctl_verdict_in *in = &st->in;
+	json_object *o = json_object_new_object();
+	char buf[40];
+
+	json_object_object_add(
+		o, "status",
+		json_object_new_string(
+			in->ckpt_status == OVLCTL_CKPT_OK  ? "ok" :
+			in->ckpt_status == OVLCTL_CKPT_BAD ? "bad" :
+							     "absent"));
+	if (in->ckpt_status != OVLCTL_CKPT_OK)
+		return o;
+	json_object_object_add(o, "version",
+			       json_object_new_int(in->ckpt.version));
+	json_object_object_add(o, "authority",
+			       json_object_new_string(ovlctl_authority_name(
+				       in->ckpt.authority)));
+	uuid_unparse(in->ckpt.nonce, buf);
+	json_object_object_add(o, "nonce", json_object_new_string(buf));
+	json_object_object_add(o, "sb_instance",
+			       json_object_new_uint64(in->ckpt.sb_instance));
+	snprintf(buf, sizeof(buf), "0x%08x", in->ckpt.errseq);
+	json_object_object_add(o, "errseq", json_object_new_string(buf));
+	json_object_object_add(o, "binding",
+			       json_object_new_uint64(in->ckpt.binding));
+	return o;
+}
+
+static json_object *live_json(const struct ovlctl_state *st)
+{
+	const struct ovlctl_ident *l = &st->in.live;
+	json_object *o = json_object_new_object();
+	char buf[40];
+
+	json_object_object_add(
+		o, "authority",
+		json_object_new_string(ovlctl_authority_name(st->authority)));
+	if (st->authority == OVLCTL_AUTH_NONE)
+		return o;
+	if (l->have_nonce) {
+		uuid_unparse(l->nonce, buf);
+		json_object_object_add(o, "nonce", json_object_new_string(buf));
+	}
+	json_object_object_add(o, "sb_instance",
+			       json_object_new_uint64(l->sb_instance));
+	snprintf(buf, sizeof(buf), "0x%08x", l->errseq);
+	json_object_object_add(o, "errseq", json_object_new_string(buf));
+	json_object_object_add(o, "unseen_error",
+			       json_object_new_boolean(l->unseen));
+	json_object_object_add(o, "read_only",
+			       json_object_new_boolean(l->rdonly));
+	json_object_object_add(o, "binding",
+			       json_object_new_uint64(st->in.binding));
+	return o;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct ovlctl_pair_opts o;
+	struct ovlctl_state st;
+	json_object *root, *ck, *lv;
+	size_t i;
+	int ret;
+
+	ret = parse_pair(
+		argc, argv, "inspect", &o,
+		"ovlctl inspect --work <dir> [--upper <dir>] [--lower <dir>...]");
+	if (ret)
+		return ret < 0 ? OVLCTL_EXIT_OK : ret;
+	ret = ovlctl_state_gather(&st, &o);
+	if (ret)
+		goto out;
+	root = json_object_new_object();
+	json_object_object_add(root, "upper",
+			       json_object_new_string(st.spec.upper.path));
+	json_object_object_add(root, "work",
+			       json_object_new_string(st.spec.work.path));
+	lv = json_object_new_array();
+	for (i = 0; i < st.spec.nlowers; i++)
+		json_object_array_add(
+			lv, json_object_new_string(st.spec.lowers[i].path));
+	json_object_object_add(root, "lower", lv);
+	json_object_object_add(root, "recorded_spec",
+			       json_object_new_boolean(st.have_recorded));
+	json_object_object_add(root, "marker",
+			       json_object_new_boolean(st.in.marker));
+	ck = ckpt_json(&st);
+	json_object_object_add(root, "checkpoint", ck);
+	json_object_object_add(root, "live", live_json(&st));
+	json_object_object_add(root, "verdict", verdict_json(&st));
+	if (ovlctl.json) {
+		print_json(root);
+	} else {
+		/* The same document, flattened for people. */
+		json_object_object_foreach(root, key, val)
+		{
+			if (json_object_is_type(val, json_type_object)) {
+				json_object_object_foreach(val, k2, v2)
+					printf("%s.%s: %s\n", key, k2,
+					       json_object_get_string(v2));
+			} else {
+				printf("%s: %s\n", key,
+				       json_object_get_string(val));
+			}
+		}
+		json_object_put(root);
+	}
+out:
+	ovlctl_state_free(&st);
+	return ret;
+}
+
+/* Remove the stock marker: work/incompat/volatile/dirty, then the dir. */
+static int remove_marker(int work_fd)
+{
+	if (unlinkat(work_fd, OVLCTL_MARKER_FILE, 0) && errno != ENOENT)
+		return -errno;
+	if (unlinkat(work_fd, OVLCTL_MARKER_DIR, AT_REMOVEDIR) &&
+	    errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int do_mount(const char *target, const char *opts)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	int rc, err = 0;
+
+	if (!cxt)
+		return -ENOMEM;
+	mnt_context_set_fstype(cxt, "overlay");
+	mnt_context_set_source(cxt, "overlay");
+	mnt_context_set_target(cxt, target);
+	mnt_context_set_options(cxt, opts);
+	rc = mnt_context_mount(cxt);
+	if (rc) {
+		err = mnt_context_syscall_called(cxt) ?
+			      -mnt_context_get_syscall_errno(cxt) :
+			      (rc < 0 ? rc : -EINVAL);
+		if (!err)
+			err = -EIO;
+	}
+	mnt_free_context(cxt);
+	return err;
+}
+
+/* Is @target now an overlay on our upper dir, in this namespace? */
+static bool mount_is_ours(const char *target, const struct ovlctl_spec *s,
+			  bool want_volatile)
+{
+	struct ovlctl_mount *m;
+	struct stat self;
+	bool ok = false;
+	size_t n, i;
+
+	if (stat("/proc/self/ns/mnt", &self) || ovlctl_overlay_mounts(&m, &n))
+		return false;
+	for (i = 0; i < n && !ok; i++)
+		ok = m[i].mntns == self.st_ino && m[i].target &&
+		     !strcmp(m[i].target, target) && m[i].upper_id.valid &&
+		     m[i].upper_id.dev == s->upper.id.dev &&
+		     m[i].upper_id.ino == s->upper.id.ino &&
+		     m[i].is_volatile == want_volatile;
+	ovlctl_free_mounts(m, n);
+	return ok;
+}
+
+static int umount_target(const char *target)
+{
+	struct libmnt_context *cxt = mnt_new_context();
+	int rc;
+
+	if (!cxt)
+		return -ENOMEM;
+	mnt_context_set_target(cxt, target);
+	rc = mnt_context_umount(cxt);
+	if (rc)
+		rc = mnt_context_syscall_called(cxt) ?
+			     -mnt_context_get_syscall_errno(cxt) :
+			     -EINVAL;
+	mnt_free_context(cxt);
+	return rc;
+}
+
+/* The first volatile mount with the module: record the baseline. */
+static int record_module_checkpoint(struct ovlctl_state *st)
+{
+	struct ovlctl_ckpt c = { .authority = OVLCTL_AUTH_MODULE };
+	struct stat sb;
+
+	if (fstat(st->work_fd, &sb))
+		return -errno;
+	memcpy(c.nonce, st->in.live.nonce, sizeof(c.nonce));
+	c.sb_instance = st->in.live.sb_instance;
+	c.errseq = st->in.live.errseq;
+	c.binding = sb.st_ino;
+	return ovlctl_ckpt_write(st->work_fd, st->spec.userxattr, &c);
+}
+
+static const char mount_usage[] =
+	"ovlctl mount [options] --work <dir> <target>";
+
+int cmd_mount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		PAIR_LONGOPTS,
+		{ "on-invalid", required_argument, NULL, OPT_ON_INVALID },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ovlctl_pair_opts o = { .want_volatile = true };
+	bool discard = false, wait = true, discarded = false, fresh;
+	struct ovlctl_state st;
+	char *target, *opts = NULL;
+	int c, r, lock = -1, ret;
+
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		r = pair_opt(&o, c, "mount");
+		if (r < 0)
+			return -r;
+		if (r)
+			continue;
+		switch (c) {
+		case OPT_ON_INVALID:
+			if (!strcmp(optarg, "discard"))
+				discard = true;
+			else if (strcmp(optarg, "refuse"))
+				return ovlctl_usage_error(
+					"mount",
+					"--on-invalid: refuse or discard, not '%s'",
+					optarg);
+			break;
+		case OPT_NO_WAIT:
+			wait = false;
+			break;
+		case 'h':
+			printf("Usage:\n %s\n\nOptions:\n%s"
+			       "     --on-invalid <how> refuse (default) or discard and mount fresh\n"
+			       "     --no-wait          busy instead of waiting for another ovlctl\n",
+			       mount_usage, pair_help);
+			return OVLCTL_EXIT_OK;
+		default:
+			return ovlctl_usage_error("mount", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ovlctl_usage_error("mount", "one target expected");
+	ret = check_extra_options("mount", o.options);
+	if (ret)
+		return ret;
+	if (geteuid() != 0)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR,
+				   "mount needs root (CAP_SYS_ADMIN)");
+	target = realpath(argv[optind], NULL);
+	if (!target)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "target '%s': %s",
+				   argv[optind], strerror(errno));
+	if (!o.work) {
+		free(target);
+		return ovlctl_usage_error("mount", "no workdir given (--work)");
+	}
+	/* One ovlctl at a time per workdir: never two mounts of one upper. */
+	lock = ovlctl_lock_workdir(o.work, wait);
+	if (lock < 0) {
+		free(target);
+		if (lock == -EWOULDBLOCK)
+			return ovlctl_fail(OVLCTL_EXIT_BUSY,
+					   "another ovlctl holds %s", o.work);
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "locking %s: %s", o.work,
+				   strerror(-lock));
+	}
+
+	ret = ovlctl_state_gather(&st, &o);
+	if (ret)
+		goto out;
+	fresh = st.verdict.fresh;
+	if (st.verdict.reason) {
+		enum ovlctl_reason r = st.verdict.reason;
+
+		if (!discard || r == OVLCTL_IN_USE || r == OVLCTL_UNSUPPORTED) {
+			print_verdict(&st);
+			ret = ovlctl_fail(ovlctl_reason_exit(r),
+					  "not reusable: %s",
+					  ovlctl_reason_name(r));
+			goto out;
+		}
+		ovlctl_log(OVLCTL_WARN, "discarding %s and %s: %s",
+			   st.spec.upper.path, st.spec.work.path,
+			   ovlctl_reason_name(r));
+		ret = ovlctl_discard_pair(st.spec.upper.path,
+					  st.spec.work.path);
+		if (ret) {
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard: %s",
+					  strerror(-ret));
+			goto out;
+		}
+		ovlctl_state_free(&st);
+		ret = ovlctl_state_gather(&st, &o);
+		if (ret)
+			goto out;
+		if (!st.verdict.fresh) {
+			ret = ovlctl_fail(
+				OVLCTL_EXIT_ERROR,
+				"still not fresh after discard: %s",
+				ovlctl_reason_name(st.verdict.reason));
+			goto out;
+		}
+		fresh = discarded = true;
+	}
+
+	opts = ovlctl_spec_options(&st.spec, o.want_volatile);
+	if (!opts) {
+		ret = OVLCTL_EXIT_ERROR;
+		goto out;
+	}
+	if (fresh) {
+		ret = ovlctl_spec_record(&st);
+		if (!ret && o.want_volatile &&
+		    st.authority == OVLCTL_AUTH_MODULE)
+			ret = record_module_checkpoint(&st);
+		if (ret) {
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+					  "recording on %s: %s",
+					  st.spec.work.path, strerror(-ret));
+			goto out;
+		}
+		if (o.want_volatile && st.authority == OVLCTL_AUTH_NONE)
+			ovlctl_log(
+				OVLCTL_WARN,
+				"no id authority: this volatile upper will not be reusable");
+	} else if (st.authority == OVLCTL_AUTH_MODULE) {
+		/* Stock overlayfs refuses while the marker exists. */
+		ret = remove_marker(st.work_fd);
+		if (ret) {
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+					  "removing the stock marker: %s",
+					  strerror(-ret));
+			goto out;
+		}
+	}
+	ovlctl_log(OVLCTL_INFO, "mount -t overlay -o %s overlay %s", opts,
+		   target);
+	ret = do_mount(target, opts);
+	if (ret) {
+		ret = ovlctl_fail(
+			ret == -EBUSY ? OVLCTL_EXIT_BUSY :
+			ret == -EINVAL || ret == -EIO ?
+					OVLCTL_EXIT_NOT_REUSABLE :
+					OVLCTL_EXIT_ERROR,
+			"mount: %s (see the kernel log for overlayfs' reason)",
+			strerror(-ret));
+		goto out;
+	}
+	if (!mount_is_ours(target, &st.spec, o.want_volatile)) {
+		umount_target(target);
+		ret = ovlctl_fail(
+			OVLCTL_EXIT_ERROR,
+			"%s is not the overlay that was asked for; unmounted it",
+			target);
+		goto out;
+	}
+	if (!ovlctl.quiet && !ovlctl.json)
+		printf("%s: %s\n",
+		       discarded ? "discarded and mounted fresh" :
+		       fresh	 ? "mounted fresh" :
+				   "reused",
+		       target);
+	if (ovlctl.json) {
+		json_object *j = verdict_json(&st);
+
+		json_object_object_add(j, "target",
+				       json_object_new_string(target));
+		print_json(j);
+	}
+	ret = discarded ? OVLCTL_EXIT_DISCARDED : OVLCTL_EXIT_OK;
+out:
+	free(opts);
+	free(target);
+	ovlctl_state_free(&st);
+	close(lock);
+	return ret;
+}
+
+/* First error of the seal walk; nftw() callbacks have no context. */
+static int seal_errno;
+
+static int fsync_one(const char *path, const struct stat *sb, int type,
+		     struct FTW *ftw)
+{
+	int fd;
+
+	(void)ftw;
+	if ((type != FTW_F && type != FTW_DP) ||
+	    !(S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode)))
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fsync(fd)) {
+		seal_errno = errno;
+		ovlctl_log(OVLCTL_ERROR, "fsync %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int fsync_at(int dirfd, const char *rel)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Make this upper durable without syncing the whole filesystem: fsync its
+ * files and dirs only, then require that no writeback error reached the
+ * upper fs since the first volatile mount, then drop the volatile state
+ * (marker and checkpoint), so the pair counts as cleanly non-volatile and
+ * can be mounted again after a reboot.
+ */
+static int seal(const char *upper, const char *work)
+{
+	struct ovlctl_pair_opts o = { .upper = upper,
+				      .work = work,
+				      .want_volatile = true };
+	struct ovlctl_state st;
+	int ret;
+
+	seal_errno = 0;
+	if (nftw(upper, fsync_one, 32, FTW_PHYS | FTW_MOUNT | FTW_DEPTH))
+		return ovlctl_fail(OVLCTL_EXIT_ERROR,
+				   "seal: syncing %s failed: %s", upper,
+				   strerror(seal_errno ? seal_errno : EIO));
+	ret = ovlctl_state_gather(&st, &o);
+	if (ret)
+		goto out;
+	if (st.verdict.fresh) {
+		ovlctl_log(OVLCTL_INFO, "seal: %s was not volatile", work);
+	} else if (st.verdict.reason) {
+		print_verdict(&st);
+		ret = ovlctl_fail(ovlctl_reason_exit(st.verdict.reason),
+				  "seal refused: %s",
+				  ovlctl_reason_name(st.verdict.reason));
+		goto out;
+	}
+	ret = remove_marker(st.work_fd);
+	if (!ret)
+		ret = ovlctl_ckpt_remove(st.work_fd, st.spec.userxattr);
+	if (!ret)
+		ret = fsync_at(st.work_fd, OVLCTL_INCOMPAT_DIR);
+	if (!ret)
+		ret = fsync_at(st.work_fd, ".");
+	if (ret)
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "seal: %s: %s", work,
+				  strerror(-ret));
+out:
+	ovlctl_state_free(&st);
+	return ret;
+}
+
+int cmd_umount(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "seal", no_argument, NULL, OPT_SEAL },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *target = NULL, *upper = NULL, *work = NULL;
+	bool do_seal = false, wait = true;
+	struct ovlctl_mount *m = NULL;
+	struct stat self;
+	size_t n = 0, i;
+	int c, lock = -1, ret;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SEAL:
+			do_seal = true;
+			break;
+		case OPT_NO_WAIT:
+			wait = false;
+			break;
+		case 'h':
+			printf("Usage:\n ovlctl umount [--seal] <target>\n\n"
+			       "Options:\n"
+			       "     --seal      fsync this upper only, check errseq, then\n"
+			       "                 clear the volatile state (reusable after a reboot)\n"
+			       "     --no-wait   busy instead of waiting for another ovlctl\n");
+			return OVLCTL_EXIT_OK;
+		default:
+			return ovlctl_usage_error("umount", "bad option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ovlctl_usage_error("umount", "one target expected");
+	if (geteuid() != 0)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR,
+				   "umount needs root (CAP_SYS_ADMIN)");
+	target = realpath(argv[optind], NULL);
+	if (!target)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "target '%s': %s",
+				   argv[optind], strerror(errno));
+	ret = stat("/proc/self/ns/mnt", &self) ? -errno :
+						 ovlctl_overlay_mounts(&m, &n);
+	if (ret) {
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "reading mounts: %s",
+				  strerror(-ret));
+		goto out;
+	}
+	for (i = n; i-- > 0;) {
+		if (m[i].mntns != self.st_ino || !m[i].target ||
+		    strcmp(m[i].target, target))
+			continue;
+		upper = m[i].upper ? strdup(m[i].upper) : NULL;
+		work = m[i].work ? strdup(m[i].work) : NULL;
+		break;
+	}
+	if (i == (size_t)-1) {
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "%s: not an overlay mount",
+				  target);
+		goto out;
+	}
+	if (do_seal) {
+		if (!upper || !work) {
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+					  "%s has no upper dir to seal",
+					  target);
+			goto out;
+		}
+		lock = ovlctl_lock_workdir(work, wait);
+		if (lock < 0) {
+			ret = ovlctl_fail(lock == -EWOULDBLOCK ?
+						  OVLCTL_EXIT_BUSY :
+						  OVLCTL_EXIT_ERROR,
+					  "locking %s: %s", work,
+					  strerror(-lock));
+			goto out;
+		}
+	}
+	ret = umount_target(target);
+	if (ret) {
+		ret = ovlctl_fail(ret == -EBUSY ? OVLCTL_EXIT_BUSY :
+						  OVLCTL_EXIT_ERROR,
+				  "umount %s: %s", target, strerror(-ret));
+		goto out;
+	}
+	if (do_seal)
+		ret = seal(upper, work);
+	if (!ret && !ovlctl.quiet && !ovlctl.json)
+		printf("%s: %s\n",
+		       do_seal ? "unmounted and sealed" : "unmounted", target);
+out:
+	if (lock >= 0)
+		close(lock);
+	ovlctl_free_mounts(m, n);
+	free(upper);
+	free(work);
+	free(target);
+	return ret;
+}

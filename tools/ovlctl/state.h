@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One upper/work pair: what the caller asks for, what was recorded at the
+ * first mount, and everything the verdict needs, gathered once.
+ */
+#ifndef OVLCTL_STATE_H
+#define OVLCTL_STATE_H
+
+#include <stdbool.h>
+
+#include "core.h"
+#include "ovlctl.h"
+
+struct ovlctl_layer {
+	char *path; /* absolute, symlinks resolved */
+	struct ovlctl_dirid id;
+};
+
+/* A mount spec: the layers and options of an overlay. */
+struct ovlctl_spec {
+	struct ovlctl_layer upper, work;
+	struct ovlctl_layer *lowers;
+	size_t nlowers;
+	char *options; /* extra mount options, may be NULL */
+	bool userxattr;
+};
+
+struct ovlctl_state {
+	struct ovlctl_spec spec; /* what will be mounted */
+	bool have_recorded; /* a spec was recorded at the first mount */
+	int upper_fd, work_fd;
+	int ckpt_fd; /* the dir holding the checkpoint, -1 if none */
+	int authority;
+	const char *ckpt_why; /* why a checkpoint is bad */
+	char *in_use_by; /* target of the overlay using upper or work */
+	struct ovlctl_verdict_in in;
+	struct ovlctl_verdict verdict;
+};
+
+/* Options of inspect, check and mount that name the pair. */
+struct ovlctl_pair_opts {
+	const char *upper, *work;
+	const char *lowers[64];
+	size_t nlowers;
+	const char *options;
+	bool userxattr;
+	bool want_volatile;
+};
+
+/*
+ * Resolve and validate the paths, merge with the recorded spec, open the
+ * dirs, ask the authority and decide. 0, or an OVLCTL_EXIT_* status after
+ * reporting the error.
+ */
+int ovlctl_state_gather(struct ovlctl_state *st,
+			const struct ovlctl_pair_opts *o);
+void ovlctl_state_free(struct ovlctl_state *st);
+/* Record @st->spec on the workdir, for restarts that name only it. */
+int ovlctl_spec_record(const struct ovlctl_state *st);
+/* The mount(2) option string for @spec; NULL after reporting an error. */
+char *ovlctl_spec_options(const struct ovlctl_spec *spec, bool want_volatile);
+
+#endif /* OVLCTL_STATE_H */
