@@ -109,7 +109,7 @@ int ovlctl_ckpt_write(int dirfd, bool userxattr, const struct ovlctl_ckpt *c)
 int ovlctl_ckpt_remove(int dirfd, bool userxattr)
 {
 	if (fremovexattr(dirfd, ovlctl_ckpt_xattr(userxattr)) &&
-	    errno != ENODATA)
+	    errno != ENODATA && errno != ENOTSUP)
 		return -errno;
 	return 0;
 }

@@ -361,7 +361,8 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 		if (err && w.dry)
 			ovlctl_log(OVLCTL_WARN, "nothing was removed");
 	}
-	return err;
+	/* An empty pair has nothing to reuse: drop ovlctl's own records. */
+	return err ? err : ovlctl_forget(work_fd);
 }
 
 static int open_top(const char *path, const char *what)

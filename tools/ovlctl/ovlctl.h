@@ -108,6 +108,11 @@ int ovlctl_lock_workdir(const char *workdir, bool wait);
  */
 int ovlctl_discard_pair(const char *upper, const char *work);
 /*
+ * state.c: drop ovlctl's checkpoint and mount spec from a workdir (both
+ * xattr namespaces), other xattrs kept. 0 or -errno.
+ */
+int ovlctl_forget(int work_fd);
+/*
  * The same on dirs already open (O_RDONLY | O_DIRECTORY): refuses (-EINVAL)
  * a pair on two filesystems, nested dirs, the same dir twice, or a mount
  * root; -EXDEV when a mount point is found inside. 0 or -errno.
