@@ -50,7 +50,7 @@ for arg in $(cat /proc/cmdline); do
 	ovlvol.boot=*) boot=${arg#*=} ;;
 	esac
 done
-export OVLVOL_KIND OVLVOL_MODULE OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
+export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
 
 if [ "$mode" = demo ]; then
 	{

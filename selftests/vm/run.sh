@@ -66,6 +66,10 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	# dmsetup (and its libraries) to inject writeback errors with dm-error.
 	add_bin "$root" "$(command -v dmsetup)" sbin/dmsetup
+	# mkfs.ext4 for a throwaway ext4 on a loop device (ovlvol_errseq).
+	add_bin "$root" "$(command -v mkfs.ext4)" sbin/mkfs.ext4
+	# ovlctl, for its guest tests and the demo.
+	add_bin "$root" "$build/ovlctl/ovlctl" usr/sbin/ovlctl
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	: >"$root/etc/modules"
@@ -90,16 +94,15 @@ build_initramfs() {
 			echo "$name" >>"$root/etc/modules"
 		done <"$out/deps"
 	done
-	if [ $mode = test ]; then
-		ko=$(build_module)
-		cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
-	fi
+	ko=$(build_module)
+	cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
 	for t in $(make -s -C "$top/selftests" list); do
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
 	cat >"$root/etc/harness.env" <<-EOF
 		OVLVOL_KIND=${kernel%-*}
 		OVLVOL_MODULE=/lib/modules/extra/ovlvol.ko
+		OVLVOL_OVLCTL=/usr/sbin/ovlctl
 		OVLVOL_SCRATCH_EXT4=/dev/disk-ext4
 		OVLVOL_SCRATCH_XFS=/dev/disk-xfs
 	EOF
@@ -132,6 +135,7 @@ boot() {
 }
 
 make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
+make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
 build_initramfs
 
 truncate -s 512M "$out/ext4.img" "$out/xfs.img"
