@@ -413,6 +413,30 @@ static int record_module_checkpoint(struct ovlctl_state *st)
 	return ovlctl_ckpt_write(st->work_fd, st->spec.userxattr, &c);
 }
 
+/* Paths of @spec copied into @o, which then names them explicitly. */
+static int keep_layers(struct ovlctl_pair_opts *o,
+		       const struct ovlctl_spec *spec, char ***kept)
+{
+	size_t i, n = spec->nlowers + 1;
+
+	if (spec->nlowers > sizeof(o->lowers) / sizeof(o->lowers[0]))
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "too many lower layers");
+	*kept = calloc(n + 1, sizeof(**kept));
+	if (!*kept)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
+	(*kept)[0] = strdup(spec->upper.path);
+	o->upper = (*kept)[0];
+	for (i = 0; i < spec->nlowers; i++) {
+		(*kept)[i + 1] = strdup(spec->lowers[i].path);
+		o->lowers[i] = (*kept)[i + 1];
+	}
+	o->nlowers = spec->nlowers;
+	for (i = 0; i < n; i++)
+		if (!(*kept)[i])
+			return ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
+	return 0;
+}
+
 static const char mount_usage[] =
 	"ovlctl mount [options] --work <dir> <target>";
 
@@ -427,7 +451,7 @@ int cmd_mount(int argc, char **argv)
 	struct ovlctl_pair_opts o = { .want_volatile = true };
 	bool discard = false, wait = true, discarded = false, fresh;
 	struct ovlctl_state st;
-	char *target, *opts = NULL;
+	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
 
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -510,8 +534,11 @@ int cmd_mount(int argc, char **argv)
 					  strerror(-ret));
 			goto out;
 		}
+		/* Discard dropped the recorded spec: name the layers again. */
+		ret = keep_layers(&o, &st.spec, &kept);
 		ovlctl_state_free(&st);
-		ret = ovlctl_state_gather(&st, &o);
+		if (!ret)
+			ret = ovlctl_state_gather(&st, &o);
 		if (ret)
 			goto out;
 		if (!st.verdict.fresh) {
@@ -590,6 +617,9 @@ int cmd_mount(int argc, char **argv)
 	}
 	ret = discarded ? OVLCTL_EXIT_DISCARDED : OVLCTL_EXIT_OK;
 out:
+	for (r = 0; kept && kept[r]; r++)
+		free(kept[r]);
+	free(kept);
 	free(opts);
 	free(target);
 	ovlctl_state_free(&st);
