@@ -58,6 +58,15 @@ sparse:
 
 install: module-install ovlctl-install
 
+# DKMS: sources to $(DESTDIR)/usr/src/ovlvol-VERSION; without DESTDIR also
+# dkms add, build and install for KERNELRELEASE.
+DKMS_SRC := $(DESTDIR)/usr/src/$(PACKAGE_NAME)-$(PACKAGE_VERSION)
+dkms-install:
+	mkdir -p $(DKMS_SRC)
+	cp -a Kbuild dkms.conf module include $(DKMS_SRC)/
+	$(if $(DESTDIR),,dkms add -m $(PACKAGE_NAME) -v $(PACKAGE_VERSION) && \
+		dkms install -m $(PACKAGE_NAME) -v $(PACKAGE_VERSION) -k $(KERNELRELEASE))
+
 ovlctl-install: ovlctl
 	install -D -m 0755 build/ovlctl/ovlctl $(DESTDIR)$(PREFIX)/sbin/ovlctl
 	install -D -m 0644 tools/ovlctl/ovlctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/ovlctl.8
@@ -84,7 +93,8 @@ help:
 	@echo "make deps       install build and test dependencies (apt, root)"
 	@echo "make style      checkpatch --strict, clang-format"
 	@echo "make sparse     sparse (C=2) on the module"
-	@echo "make install    install the module (DESTDIR, KDIR)"
+	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
+	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
 
-.PHONY: all module ovlctl ovlctl-install selftests deps check demo vm-test style sparse install \
+.PHONY: all module ovlctl ovlctl-install dkms-install selftests deps check demo vm-test style sparse install \
 	module-install clean help

@@ -2,22 +2,44 @@
 /*
  * ovlvol: identities for reusable volatile overlayfs upper directories.
  *
- * Stock kernels have no per-boot superblock identity; this module will
- * provide one (see Documentation/design.md).  For now it only registers
- * itself, so the test harness can prove it loads and unloads cleanly on
- * every supported kernel.
+ * Stock kernels have no per-boot superblock identity. This module provides
+ * what a volatile overlay checkpoint needs (Documentation/module.rst): a
+ * load UUID as the authority nonce, a superblock instance id (sbid.c) and
+ * the superblock's writeback errseq, through /dev/ovlvol (dev.c).
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/uuid.h>
+
+#include "ovlvol.h"
+
+uuid_t ovlvol_nonce;
 
 static int __init ovlvol_init(void)
 {
-	pr_debug("loaded\n");
+	int err;
+
+	uuid_gen(&ovlvol_nonce);
+
+	err = ovlvol_sbid_init();
+	if (err)
+		return err;
+	err = ovlvol_dev_init();
+	if (err)
+		goto out_sbid;
+	pr_debug("loaded, nonce %pUb, superblock ids from %s\n", &ovlvol_nonce,
+		 ovlvol_sb_ids_from_kernel() ? "the kernel" : "marks");
 	return 0;
+
+out_sbid:
+	ovlvol_sbid_exit();
+	return err;
 }
 
 static void __exit ovlvol_exit(void)
 {
+	ovlvol_dev_exit();
+	ovlvol_sbid_exit();
 	pr_debug("unloaded\n");
 }
 

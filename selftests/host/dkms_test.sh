@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `dkms build` of the ovlvol module against every installed Debian 6.1 and
+# 6.12 headers package (/usr/src/linux-headers-6.1.0-*-amd64 and
+# /usr/src/linux-headers-6.12.*-amd64, found at run time), then checks each
+# built module: vermagic, license, signature. Needs root (dkms does).
+#
+# Runs in a private mount namespace whose /etc/dkms/framework.conf points
+# DKMS at a throwaway source tree, DKMS tree, install tree and signing key,
+# so the host's DKMS state (/var/lib/dkms, its MOK) is never touched.
+# Prints TAP; logs in $OVLVOL_BUILD/dkms (default build/dkms).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${OVLVOL_BUILD:-$top/build}
+logs=$build/dkms
+
+if [ "$(id -u)" != 0 ]; then
+	echo "1..0 # SKIP dkms builds as root"
+	exit 0
+fi
+if [ "${OVLVOL_DKMS_PRIVATE:-}" != 1 ]; then
+	exec unshare -m --propagation private \
+		env OVLVOL_DKMS_PRIVATE=1 "$0" "$@"
+fi
+
+n=0
+failed=0
+result() { # STATUS NAME [NOTE]
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n $2${3:+ # $3}"
+	else
+		echo "not ok $n $2${3:+ # $3}"
+		failed=$((failed + 1))
+	fi
+}
+
+conf_value() { # NAME: a plain variable of dkms.conf
+	(
+		set +u # it refers to variables dkms sets
+		# shellcheck disable=SC1091
+		. "$top/dkms.conf" && eval "printf '%s' \"\${$1}\""
+	)
+}
+
+pkg=$(conf_value PACKAGE_NAME)
+ver=$(conf_value PACKAGE_VERSION)
+exclusive=$(conf_value BUILD_EXCLUSIVE_KERNEL)
+
+kvers=()
+for d in /usr/src/linux-headers-6.1.0-*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
+	[ -e "$d/Makefile" ] && kvers+=("${d#/usr/src/linux-headers-}")
+done
+
+tmp=$(mktemp -d /tmp/ovlvol-dkms.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+rm -rf "$logs"
+mkdir -p "$logs" "$tmp/src/$pkg-$ver/module" "$tmp/src/$pkg-$ver/include/uapi/linux" \
+	"$tmp/dkms" "$tmp/install"
+
+# What a source package would ship: sources only, no build products.
+cp "$top/dkms.conf" "$top/Kbuild" "$tmp/src/$pkg-$ver/"
+cp "$top"/module/Kbuild "$top"/module/Kconfig "$top"/module/*.[ch] \
+	"$tmp/src/$pkg-$ver/module/"
+cp "$top/include/uapi/linux/ovl_volatile.h" "$tmp/src/$pkg-$ver/include/uapi/linux/"
+
+cat >"$tmp/framework.conf" <<EOF
+source_tree="$tmp/src"
+dkms_tree="$tmp/dkms"
+install_tree="$tmp/install"
+mok_signing_key="$tmp/mok.key"
+mok_certificate="$tmp/mok.pub"
+EOF
+mount --bind "$tmp/framework.conf" /etc/dkms/framework.conf || exit 1
+
+echo "TAP version 13"
+echo "1..$((3 + 3 * ${#kvers[@]}))"
+
+result "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_installed \
+	"${kvers[*]:-no 6.1/6.12 headers in /usr/src}"
+
+# BUILD_EXCLUSIVE_KERNEL: the tested series, nothing else.
+bad=
+for k in "${kvers[@]}" 6.1.0-1-amd64 6.12.1+deb13-amd64; do
+	[[ $k =~ $exclusive ]] || bad+=" $k"
+done
+for k in 6.6.0-1-amd64 6.10.0-1-amd64 6.11.0 5.10.0-30-amd64 6.120.0 6.13.0; do
+	[[ $k =~ $exclusive ]] && bad+=" !$k"
+done
+result "$([ -z "$bad" ] && echo 0 || echo 1)" build_exclusive_kernel \
+	"${bad:+wrong:$bad}"
+
+dkms add -m "$pkg" -v "$ver" >"$logs/add.log" 2>&1
+result $? dkms_add
+
+for k in "${kvers[@]}"; do
+	dkms build -m "$pkg" -v "$ver" -k "$k" >"$logs/build-$k.log" 2>&1
+	rc=$?
+	[ $rc = 0 ] || sed 's/^/# /' "$logs/build-$k.log" | tail -20
+	[ -f "$tmp/dkms/$pkg/$ver/build/make.log" ] &&
+		cp "$tmp/dkms/$pkg/$ver/build/make.log" "$logs/make-$k.log"
+	result $rc "dkms_build $k"
+
+	kos=("$tmp/dkms/$pkg/$ver/$k"/*/module/"$pkg".ko*)
+	ko=${kos[0]}
+	[ -e "$ko" ] || ko=
+	vermagic=$( [ -n "$ko" ] && modinfo -F vermagic "$ko")
+	license=$( [ -n "$ko" ] && modinfo -F license "$ko")
+	result "$([ "${vermagic%% *}" = "$k" ] && [ "$license" = GPL ] &&
+		echo 0 || echo 1)" "module_info $k" \
+		"${ko:-no module}: vermagic '${vermagic%% *}', license '$license'"
+
+	signer=$( [ -n "$ko" ] && modinfo -F signer "$ko")
+	result "$([ -n "$signer" ] && echo 0 || echo 1)" "module_signed $k" \
+		"signer '${signer}'"
+done
+
+dkms status -m "$pkg" -v "$ver" 2>/dev/null | sed 's/^/# /'
+[ $failed = 0 ]
