@@ -131,7 +131,7 @@ FIXTURE_SETUP(bench)
 	self->dev = -1;
 	for (i = 0; i < 2; i++)
 		self->dirfd[i] = self->loop_fd[i] = -1;
-	ASSERT_EQ(0, ovl_test_private_ns());
+	ASSERT_EQ(0, vt_private_ns());
 	self->dev = ovlvol_test_start();
 	if (self->dev == -ENOENT)
 		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
@@ -142,11 +142,11 @@ FIXTURE_SETUP(bench)
 		const char *src = variant->fstype;
 
 		snprintf(name, sizeof(name), "mnt%d", i);
-		ASSERT_EQ(0, ovl_test_join(self->dir[i], self->base, name));
+		ASSERT_EQ(0, vt_join(self->dir[i], self->base, name));
 		ASSERT_EQ(0, mkdir(self->dir[i], 0755));
 		if (variant->on_loop) {
 			snprintf(name, sizeof(name), "img%d", i);
-			ASSERT_EQ(0, ovl_test_join(img, self->base, name));
+			ASSERT_EQ(0, vt_join(img, self->base, name));
 			ASSERT_EQ(0, ovlvol_test_mkfs_image(img, IMG_SIZE,
 							    variant->fstype))
 			TH_LOG("mkfs.%s (the harness packs it)",

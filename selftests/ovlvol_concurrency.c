@@ -191,7 +191,7 @@ FIXTURE_SETUP(conc)
 {
 	self->dev = -1;
 	self->s = NULL;
-	ASSERT_EQ(0, ovl_test_private_ns());
+	ASSERT_EQ(0, vt_private_ns());
 	self->dev = ovlvol_test_start();
 	if (self->dev == -ENOENT)
 		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");

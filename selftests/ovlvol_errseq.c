@@ -56,7 +56,7 @@ FIXTURE_SETUP(errseq)
 	self->dev = -1;
 	self->loop_fd = -1;
 	self->child = 0;
-	ASSERT_EQ(0, ovl_test_private_ns());
+	ASSERT_EQ(0, vt_private_ns());
 	self->dev = ovlvol_test_start();
 	if (self->dev == -ENOENT)
 		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
@@ -66,8 +66,8 @@ FIXTURE_SETUP(errseq)
 	TH_LOG("mkfs.ext4 and dmsetup are needed (the harness packs them)");
 
 	ASSERT_EQ(0, ovlvol_test_mkdtemp(tmp));
-	ASSERT_EQ(0, ovl_test_join(self->img, tmp, "ext4.img"));
-	ASSERT_EQ(0, ovl_test_join(self->dir, tmp, "mnt"));
+	ASSERT_EQ(0, vt_join(self->img, tmp, "ext4.img"));
+	ASSERT_EQ(0, vt_join(self->dir, tmp, "mnt"));
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
 	ASSERT_EQ(0, ovlvol_test_mkfs_image(self->img, IMG_SIZE, "ext4"));
 
@@ -124,7 +124,7 @@ static int prepare_file(const char *dir, const char *name, size_t size)
 	size_t done;
 	int fd;
 
-	if (ovl_test_join(path, dir, name))
+	if (vt_join(path, dir, name))
 		return -ENAMETOOLONG;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)

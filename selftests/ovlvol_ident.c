@@ -21,7 +21,7 @@ FIXTURE(ident)
 FIXTURE_SETUP(ident)
 {
 	self->dev = -1;
-	ASSERT_EQ(0, ovl_test_private_ns());
+	ASSERT_EQ(0, vt_private_ns());
 	self->dev = ovlvol_test_start();
 	if (self->dev == -ENOENT)
 		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
@@ -80,7 +80,7 @@ static int ids_from_other_ns(int dev, const char *path, const char *sub,
 		__u64 ids[2];
 
 		close(pfd[0]);
-		if (ovl_test_private_ns() || ovlvol_test_mkdtemp(bind) ||
+		if (vt_private_ns() || ovlvol_test_mkdtemp(bind) ||
 		    mount(sub, bind, NULL, MS_BIND, NULL))
 			_exit(1);
 		ids[0] = ovlvol_test_sb_id(dev, path);
@@ -107,12 +107,12 @@ TEST_F(ident, same_sb_every_path)
 	int fd, dev2;
 
 	ASSERT_EQ(0, ovlvol_test_mount_new(dir, "tmpfs", NULL, 0));
-	ASSERT_EQ(0, ovl_test_join(sub, dir, "sub"));
-	ASSERT_EQ(0, ovl_test_join(file, sub, "file"));
-	ASSERT_EQ(0, ovl_test_join(lnk, dir, "link"));
-	ASSERT_EQ(0, ovl_test_join(fifo, dir, "fifo"));
+	ASSERT_EQ(0, vt_join(sub, dir, "sub"));
+	ASSERT_EQ(0, vt_join(file, sub, "file"));
+	ASSERT_EQ(0, vt_join(lnk, dir, "link"));
+	ASSERT_EQ(0, vt_join(fifo, dir, "fifo"));
 	ASSERT_EQ(0, mkdir(sub, 0755));
-	ASSERT_EQ(0, ovl_test_write_file(sub, "file", "x"));
+	ASSERT_EQ(0, vt_write_file(sub, "file", "x"));
 	ASSERT_EQ(0, symlink("/nonexistent", lnk));
 	ASSERT_EQ(0, mkfifo(fifo, 0600));
 
@@ -222,10 +222,11 @@ static int mount_scratch(char *dir, const char *fstype, const char *env)
 TEST_F(ident, distinct_sbs)
 {
 	char a[PATH_MAX], b[PATH_MAX], ext4[PATH_MAX], xfs[PATH_MAX];
+	char mnt[] = "/tmp/ovlvol-ovl.XXXXXX";
 	__u64 ids[16];
 	int n = 0, i;
-	struct ovl_test_layout l;
-	struct ovl_test_fs tmpfs = { .fstype = "tmpfs" };
+	struct vt_layout l;
+	struct vt_fs tmpfs = { .fstype = "tmpfs" };
 
 	ASSERT_EQ(0, ovlvol_test_mount_new(a, "tmpfs", NULL, 0));
 	ASSERT_EQ(0, ovlvol_test_mount_new(b, "tmpfs", NULL, 0));
@@ -245,7 +246,7 @@ TEST_F(ident, distinct_sbs)
 		ids[n++] = ovlvol_test_sb_id(self->dev, xfs);
 
 	/* An overlay is a superblock of its own, apart from its upper. */
-	ASSERT_EQ(0, ovl_test_layout_init(&l, &tmpfs));
+	ASSERT_EQ(0, vt_layout_init(&l, &tmpfs, mnt));
 	ASSERT_EQ(0, ovl_test_mount(&l, NULL));
 	ids[n++] = ovlvol_test_sb_id(self->dev, l.merged);
 	ids[n++] = ovlvol_test_sb_id(self->dev, l.upper);

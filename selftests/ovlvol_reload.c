@@ -22,7 +22,7 @@ FIXTURE(reload)
 FIXTURE_SETUP(reload)
 {
 	self->dev = -1;
-	ASSERT_EQ(0, ovl_test_private_ns());
+	ASSERT_EQ(0, vt_private_ns());
 	if (!getenv("OVLVOL_MODULE"))
 		SKIP(return,
 			   "OVLVOL_MODULE not set: not running in the harness");
@@ -273,7 +273,7 @@ TEST_F_TIMEOUT(reload, unload_races_ns_exit, 300)
 			int bad = 0;
 
 			close(sync_pipe[0]);
-			if (ovl_test_private_ns())
+			if (vt_private_ns())
 				_exit(1);
 			for (i = 0; i < NR_SBS; i++) {
 				bad |= ovlvol_test_mount_new(dir, "tmpfs", NULL,

@@ -18,7 +18,8 @@
 
 FIXTURE(baseline)
 {
-	struct ovl_test_layout l;
+	struct vt_layout l;
+	char mnt[32];
 	int reuse_off;
 };
 
@@ -37,7 +38,7 @@ static int set_reuse(const char *val)
 
 FIXTURE_VARIANT(baseline)
 {
-	struct ovl_test_fs fs;
+	struct vt_fs fs;
 };
 
 FIXTURE_VARIANT_ADD(baseline, tmpfs){
@@ -56,15 +57,16 @@ FIXTURE_SETUP(baseline)
 {
 	int err;
 
-	ASSERT_EQ(0, ovl_test_private_ns());
-	err = ovl_test_layout_init(&self->l, &variant->fs);
+	ASSERT_EQ(0, vt_private_ns());
+	snprintf(self->mnt, sizeof(self->mnt), "/tmp/ovltest.XXXXXX");
+	err = vt_layout_init(&self->l, &variant->fs, self->mnt);
 	if (err == -ENXIO)
 		SKIP(return, "no %s scratch device (set %s)",
 			   variant->fs.fstype, variant->fs.dev_env);
 	if (err == -ENODEV)
 		SKIP(return, "kernel has no %s", variant->fs.fstype);
 	ASSERT_EQ(0, err);
-	ASSERT_EQ(0, ovl_test_write_file(self->l.lower, "from-lower", "L"));
+	ASSERT_EQ(0, vt_write_file(self->l.lower, "from-lower", "L"));
 }
 
 FIXTURE_TEARDOWN(baseline)
@@ -78,16 +80,16 @@ FIXTURE_TEARDOWN(baseline)
 TEST_F(baseline, marker_left_after_volatile)
 {
 	ASSERT_EQ(0, ovl_test_mount(&self->l, "volatile"));
-	ASSERT_TRUE(ovl_test_exists(self->l.work, DIRTY));
+	ASSERT_TRUE(vt_exists(self->l.work, DIRTY));
 	ASSERT_EQ(0, umount(self->l.merged));
-	ASSERT_TRUE(ovl_test_exists(self->l.work, DIRTY));
+	ASSERT_TRUE(vt_exists(self->l.work, DIRTY));
 }
 
 /* A non-volatile mount never leaves one, and can be repeated. */
 TEST_F(baseline, plain_mount_repeatable)
 {
 	ASSERT_EQ(0, ovl_test_mount(&self->l, NULL));
-	ASSERT_FALSE(ovl_test_exists(self->l.work, DIRTY));
+	ASSERT_FALSE(vt_exists(self->l.work, DIRTY));
 	ASSERT_EQ(0, umount(self->l.merged));
 	ASSERT_EQ(0, ovl_test_mount(&self->l, NULL));
 	ASSERT_EQ(0, umount(self->l.merged));
@@ -110,24 +112,24 @@ TEST_F(baseline, remount_refused_until_marker_removed)
 	}
 
 	ASSERT_EQ(0, ovl_test_mount(&self->l, "volatile"));
-	ASSERT_EQ(0, ovl_test_write_file(self->l.merged, "a", "first"));
-	ASSERT_EQ(0, ovl_test_write_file(self->l.merged, "b", "second"));
+	ASSERT_EQ(0, vt_write_file(self->l.merged, "a", "first"));
+	ASSERT_EQ(0, vt_write_file(self->l.merged, "b", "second"));
 	ASSERT_EQ(0, umount(self->l.merged));
 
 	ASSERT_EQ(-EINVAL, ovl_test_mount(&self->l, "volatile"));
 	ASSERT_EQ(-EINVAL, ovl_test_mount(&self->l, NULL));
-	ASSERT_TRUE(ovl_test_exists(self->l.work, DIRTY));
-	ASSERT_EQ(0, ovl_test_check_file(self->l.upper, "a", "first"));
+	ASSERT_TRUE(vt_exists(self->l.work, DIRTY));
+	ASSERT_EQ(0, vt_check_file(self->l.upper, "a", "first"));
 
-	ASSERT_EQ(0, ovl_test_join(path, self->l.work, DIRTY));
+	ASSERT_EQ(0, vt_join(path, self->l.work, DIRTY));
 	ASSERT_EQ(0, unlink(path));
-	ASSERT_EQ(0, ovl_test_join(path, self->l.work, VOLATILE_DIR));
+	ASSERT_EQ(0, vt_join(path, self->l.work, VOLATILE_DIR));
 	ASSERT_EQ(0, rmdir(path));
 
 	ASSERT_EQ(0, ovl_test_mount(&self->l, "volatile"));
-	EXPECT_EQ(0, ovl_test_check_file(self->l.merged, "a", "first"));
-	EXPECT_EQ(0, ovl_test_check_file(self->l.merged, "b", "second"));
-	EXPECT_EQ(0, ovl_test_check_file(self->l.merged, "from-lower", "L"));
+	EXPECT_EQ(0, vt_check_file(self->l.merged, "a", "first"));
+	EXPECT_EQ(0, vt_check_file(self->l.merged, "b", "second"));
+	EXPECT_EQ(0, vt_check_file(self->l.merged, "from-lower", "L"));
 	ASSERT_EQ(0, umount(self->l.merged));
 }
 
