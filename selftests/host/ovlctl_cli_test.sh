@@ -6,14 +6,10 @@
 # Runs an ASan/UBSan build. Prints TAP.
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
-make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
-	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
-ovlctl=$out/ovlctl
+. "$(dirname "$0")/lib.sh"
+ovlctl_san
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export ASAN_OPTIONS=detect_leaks=1
 n=0 failed=0
 
 # t NAME WANT_RC CHECK-COMMAND -- OVLCTL-ARGS...: run ovlctl, then CHECK

@@ -10,18 +10,12 @@
 # must be left alone. Runs an ASan/UBSan build. Prints TAP.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
-mkdir -p "$(dirname "$out")"
-make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
-	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
-ovlctl=$out/ovlctl
+. "$(dirname "$0")/lib.sh"
+ovlctl_san
 . "$here/ovlctl-fixtures/fakeproc.sh"
 tmp=$(mktemp -d)
 holder=
 trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
-export ASAN_OPTIONS=detect_leaks=1
 n=0 failed=0
 
 ok() {

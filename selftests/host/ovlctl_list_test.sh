@@ -10,17 +10,11 @@
 # ASan/UBSan build. Prints TAP.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
-mkdir -p "$(dirname "$out")"
-make -s -C "$top/tools/ovlctl" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
-	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
-ovlctl=$out/ovlctl
+. "$(dirname "$0")/lib.sh"
+ovlctl_san
 . "$here/ovlctl-fixtures/fakeproc.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export ASAN_OPTIONS=detect_leaks=1
 n=0 failed=0
 
 # t NAME WANT_RC CHECK -- ARGS...: run ovlctl on the fake /proc, then CHECK

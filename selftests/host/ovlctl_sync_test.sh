@@ -16,17 +16,11 @@ set -u
 # in the table fails the "pending_is_current" case.
 PENDING=""
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+. "$(dirname "$0")/lib.sh"
 src=$top/tools/ovlctl
-out=${OVLVOL_BUILD:-$top/build}/host/ovlctl-san
-mkdir -p "$(dirname "$out")"
-make -s -C "$src" SAN=1 OUTPUT="$out" >"$out.build.log" 2>&1 ||
-	{ echo "1..0 # SKIP"; sed 's/^/# /' "$out.build.log"; exit 1; }
-ovlctl=$out/ovlctl
+ovlctl_san
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export ASAN_OPTIONS=detect_leaks=1
 n=0 failed=0
 
 # --- extractors (each prints one name per line, sorted) ------------------
