@@ -12,7 +12,7 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
 DESTDIR ?=
 PREFIX ?= /usr
 KERNEL ?= stock-6.12
-KERNELS := stock-6.1 stock-6.12 patched-6.1 patched-6.12
+ALL_KERNELS := stock-6.1 stock-6.12 patched-6.1 patched-6.12
 
 CHECKPATCH = $(shell scripts/linux-source-files.sh checkpatch)/checkpatch.pl
 USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch])
@@ -41,8 +41,8 @@ demo:
 	scripts/demo.sh
 
 vm-test:
-	@case " $(KERNELS) " in *" $(KERNEL) "*) ;; \
-	*) echo "KERNEL must be one of: $(KERNELS)"; exit 2 ;; esac
+	@case " $(ALL_KERNELS) " in *" $(KERNEL) "*) ;; \
+	*) echo "KERNEL must be one of: $(ALL_KERNELS)"; exit 2 ;; esac
 	scripts/deps.sh
 	selftests/vm/run.sh $(KERNEL)
 
@@ -87,7 +87,7 @@ clean:
 help:
 	@echo "make            build the module (KDIR=$(KDIR)), ovlctl and the selftests"
 	@echo "make check      host tests, then every selftest in QEMU guests on"
-	@echo "                $(KERNELS)"
+	@echo "                $(ALL_KERNELS)"
 	@echo "make demo       the volatile-restart story, in a QEMU guest"
 	@echo "make vm-test KERNEL=<one of the above>"
 	@echo "make deps       install build and test dependencies (apt, root)"

@@ -17,6 +17,7 @@
 #include <libsmartcols.h>
 #include <linux/ovl_volatile.h>
 
+#include "core.h"
 #include "ovlctl.h"
 
 struct feature {
@@ -62,13 +63,18 @@ static const char *overlay_state(void)
 	return state;
 }
 
-/* The module authority answers its nonce query: "module", else "none". */
+/*
+ * The authority the other commands use: "kernel" on a patched kernel,
+ * "module" if the ovlvol module answers its nonce query, else "none".
+ */
 static const char *authority(void)
 {
 	struct ovlvol_nonce n = { .size = sizeof(n), .version = OVLVOL_IOC_V1 };
-	int fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
-	int ret;
+	int fd, ret;
 
+	if (ovlctl_authority(false) == OVLCTL_AUTH_KERNEL)
+		return "kernel";
+	fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return "none";
 	ret = ioctl(fd, OVLVOL_IOC_NONCE, &n);

@@ -164,6 +164,28 @@ static void print_verdict(const struct ovlctl_state *st)
 		       st->ckpt_why ? st->ckpt_why : "");
 }
 
+/*
+ * A refusal of @what: the verdict and the error, as one JSON object with -J
+ * (two objects in a row would not be one JSON text). The exit status.
+ */
+static int report_refusal(const struct ovlctl_state *st, const char *what)
+{
+	enum ovlctl_reason r = st->verdict.reason;
+	json_object *j;
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, ovlctl_reason_name(r));
+	if (!ovlctl.json) {
+		print_verdict(st);
+		return ovlctl_fail(ovlctl_reason_exit(r), "%s", msg);
+	}
+	ovlctl_log(OVLCTL_ERROR, "%s", msg);
+	j = verdict_json(st);
+	json_object_object_add(j, "error", json_object_new_string(msg));
+	print_json(j);
+	return ovlctl_reason_exit(r);
+}
+
 static int parse_pair(int argc, char **argv, const char *cmd,
 		      struct ovlctl_pair_opts *o, const char *usage_line)
 {
@@ -518,10 +540,7 @@ int cmd_mount(int argc, char **argv)
 		enum ovlctl_reason r = st.verdict.reason;
 
 		if (!discard || r == OVLCTL_IN_USE || r == OVLCTL_UNSUPPORTED) {
-			print_verdict(&st);
-			ret = ovlctl_fail(ovlctl_reason_exit(r),
-					  "not reusable: %s",
-					  ovlctl_reason_name(r));
+			ret = report_refusal(&st, "not reusable");
 			goto out;
 		}
 		ovlctl_log(OVLCTL_WARN, "discarding %s and %s: %s",
@@ -690,10 +709,7 @@ static int seal(const char *upper, const char *work)
 	if (st.verdict.fresh) {
 		ovlctl_log(OVLCTL_INFO, "seal: %s was not volatile", work);
 	} else if (st.verdict.reason) {
-		print_verdict(&st);
-		ret = ovlctl_fail(ovlctl_reason_exit(st.verdict.reason),
-				  "seal refused: %s",
-				  ovlctl_reason_name(st.verdict.reason));
+		ret = report_refusal(&st, "seal refused");
 		goto out;
 	}
 	ret = remove_marker(st.work_fd);

@@ -27,40 +27,33 @@ static const char *spec_xattr(bool userxattr)
 
 /*
  * Characters that cannot cross libmount's option string intact (it splits
- * on ',' and treats '"' as quoting) are refused; ':' and '\' are escaped
- * for overlayfs in ovlctl_spec_options().
+ * on ',' and treats '"' as quoting) are refused as a usage error; ':' and
+ * '\' are escaped for overlayfs in ovlctl_spec_options(). Returns 0 or the
+ * OVLCTL_EXIT_* status, after reporting the error.
  */
 static int resolve(const char *in, struct ovlctl_layer *out, const char *what)
 {
 	char *p;
 
-	if (strpbrk(in, ",\"\n")) {
-		ovlctl_fail(
+	if (strpbrk(in, ",\"\n"))
+		return ovlctl_fail(
 			OVLCTL_EXIT_USAGE,
 			"%s '%s': a ',', '\"' or newline in a layer path cannot be passed to overlayfs safely",
 			what, in);
-		return -EINVAL;
-	}
 	p = realpath(in, NULL);
-	if (!p) {
-		ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, in,
-			    strerror(errno));
-		return -errno;
-	}
+	if (!p)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, in,
+				   strerror(errno));
 	free(out->path);
 	out->path = p;
-	if (strpbrk(p, ",\"\n")) {
-		ovlctl_fail(
+	if (strpbrk(p, ",\"\n"))
+		return ovlctl_fail(
 			OVLCTL_EXIT_USAGE,
 			"%s '%s' resolves to '%s': a ',', '\"' or newline in a layer path cannot be passed to overlayfs safely",
 			what, in, p);
-		return -EINVAL;
-	}
-	if (ovlctl_dirid(p, &out->id)) {
-		ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, p,
-			    strerror(errno));
-		return -errno;
-	}
+	if (ovlctl_dirid(p, &out->id))
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, p,
+				   strerror(errno));
 	return 0;
 }
 
@@ -269,8 +262,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	st->spec.userxattr = o->userxattr;
 	if (!o->work)
 		return ovlctl_usage_error(NULL, "no workdir given (--work)");
-	if (resolve(o->work, &st->spec.work, "workdir"))
-		return OVLCTL_EXIT_ERROR;
+	err = resolve(o->work, &st->spec.work, "workdir");
+	if (err)
+		return err;
 	st->work_fd = open_dir(&st->spec.work, "workdir");
 	if (st->work_fd < 0)
 		return OVLCTL_EXIT_ERROR;
@@ -283,8 +277,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	st->have_recorded = !err;
 
 	if (o->upper) {
-		if (resolve(o->upper, &st->spec.upper, "upperdir"))
-			return OVLCTL_EXIT_ERROR;
+		err = resolve(o->upper, &st->spec.upper, "upperdir");
+		if (err)
+			return err;
 	} else if (st->have_recorded) {
 		st->spec.upper.path = strdup(rec.upper.path);
 		if (ovlctl_dirid(rec.upper.path, &st->spec.upper.id))
@@ -302,9 +297,11 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		calloc(st->spec.nlowers + 1, sizeof(*st->spec.lowers));
 	if (!st->spec.lowers)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
-	for (i = 0; i < o->nlowers; i++)
-		if (resolve(o->lowers[i], &st->spec.lowers[i], "lowerdir"))
-			return OVLCTL_EXIT_ERROR;
+	for (i = 0; i < o->nlowers; i++) {
+		err = resolve(o->lowers[i], &st->spec.lowers[i], "lowerdir");
+		if (err)
+			return err;
+	}
 	for (i = 0; !o->nlowers && i < rec.nlowers; i++) {
 		st->spec.lowers[i].path = strdup(rec.lowers[i].path);
 		if (ovlctl_dirid(rec.lowers[i].path, &st->spec.lowers[i].id))
