@@ -52,6 +52,20 @@ for arg in $(cat /proc/cmdline); do
 done
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
 
+# A test of what only a reboot shows: one framed program per boot.
+if [ "$mode" = reboot ]; then
+	{
+		echo "OVLVOL-BEGIN $(uname -r)"
+		echo "OVLVOL-TEST reboot_test.$boot"
+		rm -f /tmp/.rc
+		{ /reboot_test.sh "$boot" 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
+		echo "OVLVOL-EXIT reboot_test.$boot $(cat /tmp/.rc 2>/dev/null || echo 255)"
+		echo "OVLVOL-END"
+	} >"$port"
+	sync
+	reboot -f
+fi
+
 if [ "$mode" = demo ]; then
 	{
 		echo "OVLVOL-BEGIN $(uname -r)"

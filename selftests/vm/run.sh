@@ -72,6 +72,7 @@ build_initramfs() {
 	add_bin "$root" "$build/ovlctl/ovlctl" usr/sbin/ovlctl
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
+	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
 	: >"$root/etc/modules"
 	for m in $guest_modules; do
 		modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" >"$out/deps" 2>&1 ||
@@ -154,4 +155,20 @@ if [ $mode = demo ]; then
 fi
 
 boot tests
-"$here/collect.sh" "$out/tests.raw" "$out"
+# Then two boots on one fresh ext4 disk for what only a reboot shows.
+mkfs.ext4 -q -F "$out/ext4.img"
+boot reboot1 ovlvol.mode=reboot ovlvol.boot=1
+boot reboot2 ovlvol.mode=reboot ovlvol.boot=2
+
+pass=0 fail=0 skip=0 rc=0
+for r in tests reboot1 reboot2; do
+	d=$out
+	[ $r = tests ] || d=$out/$r
+	"$here/collect.sh" "$out/$r.raw" "$d" >"$out/$r.collect" || rc=1
+	grep -v 'passed,' "$out/$r.collect" || true
+	read -r p f s <"$d/summary"
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+done
+echo "$pass $fail $skip" >"$out/summary"
+echo "$pass passed, $fail failed, $skip skipped"
+exit $rc
