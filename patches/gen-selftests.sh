@@ -36,21 +36,50 @@ for f in $tests; do
 done
 
 # The in-tree Makefile, .gitignore and config: the tree's own, plus ours.
+# The tree's own Makefile is what is left once ours is taken out, so that
+# --check also works on a tree that carries the series; 6.1 has none (no
+# overlayfs selftests yet), so we start one. Our headers go in LOCAL_HDRS,
+# which lib.mk makes prerequisites without compiling them; _GNU_SOURCE
+# only where lib.mk does not define it already (6.12 does).
 mk=$tree/$sub/Makefile
-if ! grep -q volatile_reuse "$mk"; then
-	sed -e 's/^TEST_GEN_PROGS := \(.*\)$/TEST_GEN_PROGS := \1 volatile_reuse/' \
-		-e 's/^CFLAGS := \(.*\)$/CFLAGS := \1 -D_GNU_SOURCE $(KHDR_INCLUDES)/' \
-		"$mk" >"$out/$sub/Makefile"
-	cat >>"$out/$sub/Makefile" <<-'MK'
-
-		$(OUTPUT)/volatile_reuse: ovl_volatile_test.h ovl_volatile_cases.h
-	MK
-else
-	cp "$mk" "$out/$sub/Makefile"
-fi
 gi=$tree/$sub/.gitignore
-cp "$gi" "$out/$sub/.gitignore"
-grep -qx volatile_reuse "$gi" || echo volatile_reuse >>"$out/$sub/.gitignore"
+gnu=' -D_GNU_SOURCE'
+grep -q -- '-D_GNU_SOURCE' "$tree/tools/testing/selftests/lib.mk" && gnu=
+hdrs='LOCAL_HDRS += ovl_volatile_test.h ovl_volatile_cases.h'
+own=$out/Makefile.own
+if [ -e "$mk" ]; then
+	sed -e '/^TEST_GEN_PROGS := /s/ volatile_reuse//' \
+		-e '/^CFLAGS := /s/ -D_GNU_SOURCE\>//' \
+		-e '/^CFLAGS := /s/ $(KHDR_INCLUDES)//' \
+		-e '/^LOCAL_HDRS += ovl_volatile_/d' \
+		-e '/^$(OUTPUT)\/volatile_reuse:/d' "$mk" |
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$own"
+	grep -q '^TEST_GEN_PROGS := *$' "$own" && rm "$own"
+fi
+if [ -e "$own" ]; then
+	sed -e 's/^TEST_GEN_PROGS := \(.*\)$/TEST_GEN_PROGS := \1 volatile_reuse/' \
+		-e "s/^CFLAGS := \\(.*\\)\$/CFLAGS := \\1$gnu \$(KHDR_INCLUDES)\\n$hdrs/" \
+		"$own" >"$out/$sub/Makefile"
+	rm "$own"
+else
+	cat >"$out/$sub/Makefile" <<-MK
+		# SPDX-License-Identifier: GPL-2.0
+
+		TEST_GEN_PROGS := volatile_reuse
+
+		CFLAGS := -Wall -Werror$gnu \$(KHDR_INCLUDES)
+		$hdrs
+
+		include ../../lib.mk
+	MK
+fi
+if [ -e "$gi" ]; then
+	cp "$gi" "$out/$sub/.gitignore"
+else
+	echo '# SPDX-License-Identifier: GPL-2.0-only' >"$out/$sub/.gitignore"
+fi
+grep -qx volatile_reuse "$out/$sub/.gitignore" ||
+	echo volatile_reuse >>"$out/$sub/.gitignore"
 cat >"$out/$sub/config" <<-'CFG'
 	CONFIG_OVERLAY_FS=m
 	CONFIG_TMPFS=y

@@ -441,4 +441,41 @@ static inline void ovl_dm_teardown(struct ovl_dm *dm)
 	dm->name[0] = '\0';
 }
 
+/*
+ * A writeback error on the filesystem of @dm: a file written back while
+ * the device fails. Its own fdatasync() sees the error, the superblock's
+ * s_wb_err keeps it unseen, unless @seen: then a syncfs() reports it, as
+ * a third party's would. 0, or -errno (-EPROTO: no error came back).
+ */
+static inline int ovl_dm_wb_error(struct ovl_dm *dm, int seen)
+{
+	static char buf[65536];
+	char path[PATH_MAX];
+	int fd, sfd, ret = 0;
+
+	if (vt_join(path, dm->mnt, "wb-error-victim"))
+		return -ENAMETOOLONG;
+	memset(buf, 'e', sizeof(buf));
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	sfd = open(dm->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* On disk once, then dirty again: writeback has work to fail */
+	if (sfd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
+	    fsync(fd) || pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf))
+		ret = -EIO;
+	if (!ret && ovl_dm_table(dm, 1))
+		ret = -EIO;
+	if (!ret && (!fdatasync(fd) || errno != EIO))
+		ret = -EPROTO;
+	ovl_dm_table(dm, 0);
+	if (!ret && seen && (!syncfs(sfd) || errno != EIO))
+		ret = -EPROTO;
+	close(fd);
+	if (sfd >= 0)
+		close(sfd);
+	unlink(path);
+	return ret;
+}
+
 #endif /* OVL_VOLATILE_TEST_H */

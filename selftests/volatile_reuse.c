@@ -565,6 +565,7 @@ TEST_F(reuse, ids_match_checkpoint)
 	char path[PATH_MAX];
 	__u8 uuid[16];
 	struct stat st;
+	ssize_t len;
 
 	ASSERT_EQ(0, ovl_fs_instance(e->l.upper, &fi));
 	ASSERT_NE(0, fi.id);
@@ -588,8 +589,10 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ(st.st_ino, le64toh(c.binding));
 	/* The user. name is for userxattr mounts only */
-	EXPECT_EQ(-ENODATA,
-		  ovl_ckpt_read(e->l.work, OVL_USER_XATTR, &c2, sizeof(c2)));
+	len = ovl_ckpt_read(e->l.work, OVL_USER_XATTR, &c2, sizeof(c2));
+	/* EOPNOTSUPP: no user xattrs on this fs at all (tmpfs before 6.6) */
+	EXPECT_TRUE(len == -ENODATA || len == -EOPNOTSUPP)
+	TH_LOG("%s: user xattr read returned %zd", e->fstype, len);
 	ASSERT_EQ(0, umount(e->l.merged));
 
 	/* Reused, never refreshed */
@@ -626,6 +629,27 @@ TEST_F(reuse, userxattr)
 	ASSERT_EQ(0, umount(e->l.merged));
 }
 
+/*
+ * Does overlayfs parse its options through the fs_context API, and so log
+ * mount errors where fsconfig(2) callers read them? Through the legacy
+ * option parser, an fsconfig(2) parameter is only collected, whatever it
+ * is, parsed at FSCONFIG_CMD_CREATE and never reported in the log.
+ */
+static int vr_has_fs_context_log(void)
+{
+	char buf[256];
+	int fd, ret;
+
+	fd = syscall(SYS_fsopen, "overlay", 0);
+	if (fd < 0)
+		return 0;
+	ret = syscall(SYS_fsconfig, fd, FSCONFIG_SET_FLAG,
+		      "ovlvol-no-such-option", NULL, 0) == -1 &&
+	      errno == EINVAL && read(fd, buf, sizeof(buf)) > 0;
+	close(fd);
+	return ret;
+}
+
 /* fsconfig(2) callers read the reason from the fs_context fd. */
 TEST_F(reuse, reason_in_fs_context_log)
 {
@@ -654,9 +678,8 @@ TEST_F(reuse, reason_in_fs_context_log)
 			found = 1;
 	}
 	close(fd);
-	/* 6.1 overlayfs mounts through the legacy parser: no fs_context log */
-	if (!found && strncmp(ovl_uname_release(), "6.1.", 4) == 0)
-		SKIP(return, "%s", "no fs_context log for overlayfs on 6.1");
+	if (!found && !vr_has_fs_context_log())
+		SKIP(return, "legacy overlay option parser: no fs_context log");
 	ASSERT_TRUE(found);
 }
 

@@ -1,0 +1,1769 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Restarts of volatile overlays through ovlctl, in every guest: with the
+ * patched kernel (OVLVOL_KIND=patched) the kernel keeps the checkpoint on
+ * work/incompat/volatile and enforces the verdict; with the ovlvol module on
+ * a stock kernel (OVLVOL_KIND=stock, loaded here when it is not) ovlctl keeps
+ * its checkpoint on the workdir and enforces the verdict itself.
+ *
+ * - restart: ten restarts naming only --work and the target, every byte
+ *   checked against checksums recorded when it was written;
+ * - verdict: every row of ovl_verdict_cases[] produced for real through
+ *   "ovlctl -J mount": exit status, JSON reason, and a refusal changes
+ *   nothing;
+ * - cli: lower-changed, --on-invalid=discard, list across mount namespaces,
+ *   concurrent mounts of one workdir, hostile paths.
+ *
+ * Where ovlctl has no authority (a stock kernel without the module) every
+ * test SKIPs and says so.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <dirent.h>
+
+#include "kselftest_harness.h"
+#include "ovl_volatile_test.h"
+#include "ovl_volatile_cases.h"
+#include "ovlvol_test.h"
+
+/* ovlctl's exit status */
+#define RS_EXIT_OK 0
+#define RS_EXIT_USAGE 2
+#define RS_EXIT_NOT_REUSABLE 3
+#define RS_EXIT_DISCARDED 4
+#define RS_EXIT_BUSY 5
+#define RS_EXIT_UNSUPPORTED 6
+
+enum rs_authority {
+	RS_AUTH_NONE,
+	RS_AUTH_KERNEL,
+	RS_AUTH_MODULE,
+};
+
+#define RS_OUT_MAX 65536
+#define RS_MAX_ARGS 24
+
+/* One ovlctl invocation: stdout and stderr, and how it ended. */
+struct rs_run {
+	pid_t pid;
+	int out_fd, err_fd;
+	int status; /* exit status, 128 + signal if killed */
+	char out[RS_OUT_MAX];
+	char err[8192];
+};
+
+static const char *rs_ovlctl(void)
+{
+	const char *p = getenv("OVLVOL_OVLCTL");
+
+	return p && *p ? p : "/usr/sbin/ovlctl";
+}
+
+/*
+ * Start ovlctl with @argv (NULL-terminated, without argv[0]). When @gate is
+ * a pipe's read end, the child blocks on it until the write end closes, so
+ * several invocations can be let go at once.
+ */
+static int rs_start(struct rs_run *r, const char *const *argv, int gate,
+		    int gate_w)
+{
+	const char *args[RS_MAX_ARGS + 2];
+	int n = 0;
+
+	args[n++] = "ovlctl";
+	while (*argv && n <= RS_MAX_ARGS)
+		args[n++] = *argv++;
+	args[n] = NULL;
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	r->out_fd = memfd_create("ovlctl-out", MFD_CLOEXEC);
+	r->err_fd = memfd_create("ovlctl-err", MFD_CLOEXEC);
+	if (r->out_fd < 0 || r->err_fd < 0)
+		return -errno;
+	r->pid = fork();
+	if (r->pid < 0)
+		return -errno;
+	if (!r->pid) {
+		char c;
+
+		if (gate >= 0) {
+			close(gate_w);
+			if (read(gate, &c, 1) < 0)
+				_exit(126);
+		}
+		if (dup2(r->out_fd, 1) < 0 || dup2(r->err_fd, 2) < 0)
+			_exit(126);
+		execv(rs_ovlctl(), (char **)args);
+		_exit(127);
+	}
+	return 0;
+}
+
+static void rs_slurp(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+/* Wait for @r; with @nohang, 0 if it still runs. 1 once it ended. */
+static int rs_wait(struct rs_run *r, int nohang)
+{
+	int st;
+	pid_t p;
+
+	do
+		p = waitpid(r->pid, &st, nohang ? WNOHANG : 0);
+	while (p < 0 && errno == EINTR);
+	if (p == 0)
+		return 0;
+	r->status = p < 0	  ? 255 :
+		    WIFEXITED(st) ? WEXITSTATUS(st) :
+				    128 + WTERMSIG(st);
+	rs_slurp(r->out_fd, r->out, sizeof(r->out));
+	rs_slurp(r->err_fd, r->err, sizeof(r->err));
+	return 1;
+}
+
+static struct rs_run rs_last;
+
+/* Run ovlctl to the end; its status. Output in rs_last. */
+static int rs_runv(const char *const *argv)
+{
+	if (rs_start(&rs_last, argv, -1, -1))
+		return -1;
+	rs_wait(&rs_last, 0);
+	return rs_last.status;
+}
+
+#define OVLCTL(...) rs_runv((const char *const[]){ __VA_ARGS__, NULL })
+#define RS_LOG_LAST                                                      \
+	TH_LOG("ovlctl exit %d\nstdout: %s\nstderr: %s", rs_last.status, \
+	       rs_last.out, rs_last.err)
+
+/*
+ * The string value of the first member "@key" in the JSON text @json,
+ * unescaped into @val. Returns where the value ends, or NULL.
+ */
+static const char *rs_json_next(const char *json, const char *key, char *val,
+				size_t len)
+{
+	char pat[64];
+	const char *p = json, *q;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	for (; (p = strstr(p, pat)); p++) {
+		q = p + strlen(pat);
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q++ != ':')
+			continue;
+		while (isspace((unsigned char)*q))
+			q++;
+		if (*q != '"')
+			continue;
+		for (n = 0, q++; *q && *q != '"'; q++) {
+			char c = *q;
+
+			if (c == '\\') {
+				unsigned int u;
+
+				switch (*++q) {
+				case 'n':
+					c = '\n';
+					break;
+				case 't':
+					c = '\t';
+					break;
+				case 'u':
+					if (sscanf(q + 1, "%4x", &u) != 1)
+						return NULL;
+					c = u < 0x80 ? (char)u : '?';
+					q += 4;
+					break;
+				case '\0':
+					return NULL;
+				default:
+					c = *q;
+				}
+			}
+			if (n + 1 < len)
+				val[n++] = c;
+		}
+		if (*q != '"')
+			return NULL;
+		val[n] = '\0';
+		return q + 1;
+	}
+	return NULL;
+}
+
+static int rs_json_str(const char *json, const char *key, char *val, size_t len)
+{
+	return rs_json_next(json, key, val, len) ? 0 : -ENOENT;
+}
+
+/* Does @json hold a member "@key" with the string value @want? */
+static int rs_json_has(const char *json, const char *key, const char *want)
+{
+	char val[PATH_MAX];
+	const char *p = json;
+
+	/* Every occurrence, not only the first. */
+	while ((p = rs_json_next(p, key, val, sizeof(val))))
+		if (!strcmp(val, want))
+			return 1;
+	return 0;
+}
+
+/* How many top-level JSON values @s holds (objects and arrays only). */
+static int rs_json_docs(const char *s)
+{
+	int depth = 0, docs = 0, in_str = 0;
+
+	for (; *s; s++) {
+		if (in_str) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				in_str = 0;
+			continue;
+		}
+		if (*s == '"') {
+			in_str = 1;
+		} else if (*s == '{' || *s == '[') {
+			if (!depth++)
+				docs++;
+		} else if (*s == '}' || *s == ']') {
+			depth--;
+		} else if (!depth && !isspace((unsigned char)*s)) {
+			return -1;
+		}
+	}
+	return depth ? -1 : docs;
+}
+
+/* Is @target a mount point in this mount namespace? */
+static int rs_is_mounted(const char *target, char *opts, size_t len)
+{
+	char line[4 * PATH_MAX], mp[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *sep;
+		size_t n = 0;
+		int i;
+
+		for (i = 0; i < 4 && p; i++) {
+			p = strchr(p, ' ');
+			if (p)
+				p++;
+		}
+		if (!p)
+			continue;
+		for (; *p && *p != ' ' && n + 1 < sizeof(mp); p++) {
+			unsigned int o;
+
+			if (*p == '\\' && sscanf(p + 1, "%3o", &o) == 1) {
+				mp[n++] = o;
+				p += 3;
+			} else {
+				mp[n++] = *p;
+			}
+		}
+		mp[n] = '\0';
+		if (strcmp(mp, target))
+			continue;
+		found = 1;
+		sep = strstr(p, " - ");
+		if (opts && sep) {
+			/* " - fstype source superopts" */
+			char *so = strchr(sep + 3, ' ');
+
+			so = so ? strchr(so + 1, ' ') : NULL;
+			snprintf(opts, len, "%s", so ? so + 1 : "");
+			opts[strcspn(opts, "\n")] = '\0';
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Unload ovlvol, waiting a little while the last user lets go. */
+static int rs_module_unload(void)
+{
+	int i, err = 0;
+
+	for (i = 0; i < 100; i++) {
+		err = ovlvol_test_unload();
+		if (err != -EWOULDBLOCK && err != -EAGAIN && err != -EBUSY)
+			break;
+		usleep(20000);
+	}
+	return err;
+}
+
+/* The authority, as ovlctl sees it; ovlvol loaded here on stock kernels. */
+struct rs_auth {
+	int kind;
+	int loaded; /* we loaded ovlvol: unload it at teardown */
+	char reason[256];
+};
+
+/*
+ * Load ovlvol on a stock kernel if needed, and ask ovlctl which authority
+ * it uses. NULL, or why the tests SKIP: ovlctl has no authority.
+ */
+static const char *rs_auth_setup(struct rs_auth *a)
+{
+	const char *kind = getenv("OVLVOL_KIND");
+	char auth[32];
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	if (access(rs_ovlctl(), X_OK)) {
+		snprintf(a->reason, sizeof(a->reason),
+			 "no ovlctl at %s (OVLVOL_OVLCTL)", rs_ovlctl());
+		return a->reason;
+	}
+	if (kind && !strcmp(kind, "stock") && !ovlvol_test_loaded()) {
+		err = ovlvol_test_load();
+		if (err && err != -EEXIST) {
+			snprintf(
+				a->reason, sizeof(a->reason),
+				"stock kernel and the ovlvol module (OVLVOL_MODULE) does not load: %s",
+				strerror(-err));
+			return a->reason;
+		}
+		a->loaded = !err;
+	}
+	if (OVLCTL("-J", "features") ||
+	    rs_json_str(rs_last.out, "authority", auth, sizeof(auth)))
+		snprintf(auth, sizeof(auth), "?");
+	if (!strcmp(auth, "kernel"))
+		a->kind = RS_AUTH_KERNEL;
+	else if (!strcmp(auth, "module"))
+		a->kind = RS_AUTH_MODULE;
+	/* A patched kernel is always its own authority: no SKIP there */
+	if (a->kind == RS_AUTH_NONE && !(kind && !strcmp(kind, "patched"))) {
+		if (a->loaded)
+			rs_module_unload();
+		a->loaded = 0;
+		snprintf(
+			a->reason, sizeof(a->reason),
+			"ovlctl reports authority '%s' (OVLVOL_KIND=%s): nothing can be reused",
+			auth, kind ? kind : "unset");
+		return a->reason;
+	}
+	return NULL;
+}
+
+static void rs_auth_teardown(struct rs_auth *a)
+{
+	if (a->loaded)
+		rs_module_unload();
+	a->loaded = 0;
+}
+
+/* The authority OVLVOL_KIND promises, or -1 when it is not set. */
+static int rs_expected_kind(void)
+{
+	const char *kind = getenv("OVLVOL_KIND");
+
+	if (!kind)
+		return -1;
+	return !strcmp(kind, "patched") ? RS_AUTH_KERNEL : RS_AUTH_MODULE;
+}
+
+static const char *rs_auth_name(int kind)
+{
+	return kind == RS_AUTH_KERNEL ? "kernel" :
+	       kind == RS_AUTH_MODULE ? "module" :
+					"none";
+}
+
+struct rs_fs {
+	unsigned int bit;
+	struct vt_fs fs;
+};
+
+static const struct rs_fs rs_fses[] = {
+	{ OVL_FS_TMPFS, { .fstype = "tmpfs" } },
+	{ OVL_FS_EXT4, { .fstype = "ext4", .dev_env = "OVLVOL_SCRATCH_EXT4" } },
+	{ OVL_FS_XFS, { .fstype = "xfs", .dev_env = "OVLVOL_SCRATCH_XFS" } },
+	{ OVL_FS_DMERR, { .fstype = "ext4" } },
+};
+
+/* One upper fs with an overlay layout on it. */
+struct rs_env {
+	struct vt_layout l;
+	char mnt[PATH_MAX]; /* where the upper fs is mounted */
+	char dev[PATH_MAX];
+	const char *fstype;
+	char merged2[PATH_MAX];
+	char work2[PATH_MAX];
+	pid_t holder;
+	int release_fd;
+	int reuse_off;
+	int kind; /* RS_AUTH_* */
+	struct ovl_dm dm;
+};
+
+static int rs_env_init(struct rs_env *e, const struct rs_fs *f, int kind)
+{
+	char path[PATH_MAX];
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->holder = -1;
+	e->release_fd = -1;
+	e->kind = kind;
+	e->fstype = f->fs.fstype;
+	snprintf(e->mnt, sizeof(e->mnt), "/tmp/ovlrs.XXXXXX");
+	if (f->bit != OVL_FS_DMERR) {
+		err = vt_layout_init(&e->l, &f->fs, e->mnt);
+		if (err)
+			return err;
+		snprintf(e->dev, sizeof(e->dev), "%s",
+			 f->fs.dev_env ? getenv(f->fs.dev_env) : "tmpfs");
+	} else {
+		if (!mkdtemp(e->mnt))
+			return -errno;
+		err = ovl_dm_setup(&e->dm, e->mnt);
+		if (err)
+			return err;
+		snprintf(e->dev, sizeof(e->dev), "%s", e->dm.dev);
+		err = vt_layout_dirs(&e->l, e->mnt);
+		if (err)
+			return err;
+	}
+	if (vt_join(e->merged2, e->l.base, "merged2") ||
+	    vt_join(e->work2, e->l.base, "work2") ||
+	    vt_join(path, e->l.lower, "ldir"))
+		return -ENAMETOOLONG;
+	if (mkdir(e->merged2, 0755) || mkdir(path, 0755))
+		return -errno;
+	err = vt_write_file(e->l.lower, "from-lower", "L");
+	if (!err)
+		err = vt_write_file(e->l.lower, "lower-gone", "G");
+	if (!err)
+		err = vt_write_file(path, "deep", "D");
+	return err;
+}
+
+static void rs_release_holder(struct rs_env *e)
+{
+	if (e->release_fd >= 0)
+		close(e->release_fd);
+	if (e->holder > 0)
+		waitpid(e->holder, NULL, 0);
+	e->release_fd = -1;
+	e->holder = -1;
+}
+
+static void rs_env_fini(struct rs_env *e)
+{
+	rs_release_holder(e);
+	if (e->reuse_off)
+		ovl_write_param("volatile_reuse", "Y");
+	e->reuse_off = 0;
+	if (e->merged2[0])
+		umount2(e->merged2, MNT_DETACH);
+	if (e->l.merged[0])
+		umount2(e->l.merged, MNT_DETACH);
+	if (e->dm.name[0])
+		ovl_dm_teardown(&e->dm);
+	else if (e->mnt[0])
+		umount2(e->mnt, MNT_DETACH);
+	e->merged2[0] = '\0';
+	e->l.merged[0] = '\0';
+	e->mnt[0] = '\0';
+}
+
+/* Where the checkpoint of workdir @work lives for this authority. */
+static int rs_ckpt_dir(const struct rs_env *e, const char *work, char *buf)
+{
+	if (e->kind == RS_AUTH_KERNEL)
+		return vt_join(buf, work, OVL_VOLATILE_DIR);
+	snprintf(buf, PATH_MAX, "%s", work);
+	return 0;
+}
+
+static ssize_t rs_ckpt_read(const struct rs_env *e, const char *work, void *buf,
+			    size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (e->kind == RS_AUTH_KERNEL)
+		return ovl_ckpt_read(work, OVL_TRUSTED_XATTR, buf, len);
+	if (rs_ckpt_dir(e, work, path))
+		return -ENAMETOOLONG;
+	n = getxattr(path, OVL_TRUSTED_XATTR, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static int rs_ckpt_write(const struct rs_env *e, const char *work,
+			 const void *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (e->kind == RS_AUTH_KERNEL)
+		return ovl_ckpt_write(work, OVL_TRUSTED_XATTR, buf, len);
+	if (rs_ckpt_dir(e, work, path))
+		return -ENAMETOOLONG;
+	return setxattr(path, OVL_TRUSTED_XATTR, buf, len, 0) ? -errno : 0;
+}
+
+/* Deterministic file contents: xorshift64 from @seed. */
+static void rs_fill(unsigned char *buf, size_t len, uint64_t *state)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint64_t x = *state;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		*state = x;
+		buf[i] = x >> 24;
+	}
+}
+
+/* FNV-1a, 64 bit. */
+static uint64_t rs_hash(uint64_t h, const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= buf[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define RS_HASH_INIT 0xcbf29ce484222325ULL
+#define RS_CHUNK 65536
+
+struct rs_file {
+	char name[64];
+	off_t size;
+	uint64_t hash;
+	int gone; /* deleted: must not exist */
+};
+
+struct rs_manifest {
+	struct rs_file f[160];
+	int n;
+};
+
+static struct rs_file *rs_find(struct rs_manifest *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->f[i].name, name))
+			return &m->f[i];
+	if (m->n == (int)ARRAY_SIZE(m->f))
+		return NULL;
+	memset(&m->f[m->n], 0, sizeof(m->f[0]));
+	snprintf(m->f[m->n].name, sizeof(m->f[0].name), "%s", name);
+	return &m->f[m->n++];
+}
+
+/* Write @size generated bytes to @dir/@name, record its checksum in @m. */
+static int rs_write_gen(const char *dir, const char *name, off_t size,
+			uint64_t seed, struct rs_manifest *m)
+{
+	static unsigned char buf[RS_CHUNK];
+	uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
+	uint64_t h = RS_HASH_INIT;
+	char path[PATH_MAX];
+	struct rs_file *f;
+	off_t done = 0;
+	int fd;
+
+	if (vt_join(path, dir, name))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (done < size) {
+		size_t n = size - done < RS_CHUNK ? size - done : RS_CHUNK;
+
+		rs_fill(buf, n, &state);
+		h = rs_hash(h, buf, n);
+		if (write(fd, buf, n) != (ssize_t)n) {
+			close(fd);
+			return -EIO;
+		}
+		done += n;
+	}
+	if (close(fd))
+		return -errno;
+	f = m ? rs_find(m, name) : NULL;
+	if (m && !f)
+		return -ENOSPC;
+	if (f) {
+		f->size = size;
+		f->hash = h;
+		f->gone = 0;
+	}
+	return 0;
+}
+
+/* Size and checksum of @dir/@name; -errno. */
+static int rs_hash_file(const char *dir, const char *name, off_t *size,
+			uint64_t *hash)
+{
+	static unsigned char buf[RS_CHUNK];
+	char path[PATH_MAX];
+	uint64_t h = RS_HASH_INIT;
+	off_t total = 0;
+	ssize_t n;
+	int fd;
+
+	if (vt_join(path, dir, name))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		h = rs_hash(h, buf, n);
+		total += n;
+	}
+	close(fd);
+	if (n < 0)
+		return -errno;
+	*size = total;
+	*hash = h;
+	return 0;
+}
+
+/* Every file of @m as recorded, read through @dir. */
+static void rs_verify(struct __test_metadata *_metadata, const char *dir,
+		      const struct rs_manifest *m, int cycle)
+{
+	char path[PATH_MAX];
+	uint64_t hash;
+	struct stat st;
+	off_t size;
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct rs_file *f = &m->f[i];
+
+		if (f->gone) {
+			ASSERT_EQ(0, vt_join(path, dir, f->name));
+			EXPECT_EQ(-1, lstat(path, &st))
+			TH_LOG("cycle %d: deleted %s is back", cycle, f->name);
+			continue;
+		}
+		ASSERT_EQ(0, rs_hash_file(dir, f->name, &size, &hash))
+		TH_LOG("cycle %d: %s unreadable", cycle, f->name);
+		EXPECT_EQ(f->size, size)
+		TH_LOG("cycle %d: %s has the wrong size", cycle, f->name);
+		EXPECT_EQ(f->hash, hash)
+		TH_LOG("cycle %d: %s has the wrong checksum", cycle, f->name);
+	}
+}
+
+static int rs_mkdirs(const char *dir, const char *rel)
+{
+	char path[PATH_MAX], *p;
+
+	if (vt_join(path, dir, rel))
+		return -ENAMETOOLONG;
+	for (p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The lower files, and that lower-gone is hidden by a whiteout. */
+static void rs_check_lower(struct __test_metadata *_metadata,
+			   const struct rs_env *e, const char *merged,
+			   int whiteout)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	EXPECT_EQ(0, vt_check_file(merged, "from-lower", "L"));
+	EXPECT_EQ(0, vt_check_file(merged, "ldir/deep", "D"));
+	ASSERT_EQ(0, vt_join(path, merged, "lower-gone"));
+	if (whiteout) {
+		EXPECT_EQ(-1, lstat(path, &st))
+		TH_LOG("the whiteout no longer hides lower-gone");
+		ASSERT_EQ(0, vt_join(path, e->l.upper, "lower-gone"));
+		ASSERT_EQ(0, lstat(path, &st));
+		EXPECT_TRUE(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+		TH_LOG("upper/lower-gone is not a whiteout");
+	} else {
+		EXPECT_EQ(0, vt_check_file(merged, "lower-gone", "G"));
+	}
+}
+
+/* A digest of what the upper dir holds, to compare before and after. */
+static uint64_t rs_upper_digest(const char *upper)
+{
+	static const char *const names[] = { "a", "big", "tree/x/y/leaf",
+					     "lower-gone" };
+	uint64_t d = RS_HASH_INIT, hash;
+	char path[PATH_MAX];
+	struct stat st;
+	unsigned int i;
+	off_t size;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		uint64_t rec[4] = { 0 };
+
+		if (!vt_join(path, upper, names[i]) && !lstat(path, &st)) {
+			rec[0] = st.st_mode;
+			rec[1] = st.st_rdev;
+			if (S_ISREG(st.st_mode) &&
+			    !rs_hash_file(upper, names[i], &size, &hash)) {
+				rec[2] = size;
+				rec[3] = hash;
+			}
+		}
+		d = rs_hash(d, (const unsigned char *)rec, sizeof(rec));
+	}
+	return d;
+}
+
+/* The data every verdict case writes before its action. */
+static void rs_write_data(struct __test_metadata *_metadata, const char *dir,
+			  struct rs_manifest *m)
+{
+	char path[PATH_MAX];
+
+	ASSERT_EQ(0, rs_write_gen(dir, "a", 5, 1, m));
+	ASSERT_EQ(0, rs_write_gen(dir, "big", 200000, 2, m));
+	ASSERT_EQ(0, rs_mkdirs(dir, "tree/x/y"));
+	ASSERT_EQ(0, rs_write_gen(dir, "tree/x/y/leaf", 4097, 3, m));
+	ASSERT_EQ(0, vt_join(path, dir, "lower-gone"));
+	ASSERT_EQ(0, unlink(path));
+}
+
+/* ovlctl -J mount, fresh, with every layer named. */
+static void rs_mount_fresh(struct __test_metadata *_metadata,
+			   const struct rs_env *e, const char *merged)
+{
+	char auth[32];
+
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--lower", e->l.lower, "--upper",
+			 e->l.upper, "--work", e->l.work, merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "fresh")) RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "ok")) RS_LOG_LAST;
+	ASSERT_EQ(0, rs_json_str(rs_last.out, "authority", auth, sizeof(auth)));
+	EXPECT_STREQ(rs_auth_name(e->kind), auth);
+	ASSERT_EQ(1, rs_is_mounted(merged, NULL, 0));
+}
+
+static void rs_umount(struct __test_metadata *_metadata, const char *merged)
+{
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("umount", merged)) RS_LOG_LAST;
+	ASSERT_EQ(0, rs_is_mounted(merged, NULL, 0));
+}
+
+/* ------------------------------------------------------------------ */
+/* The full restart cycle, with checksums. */
+
+FIXTURE(restart)
+{
+	struct rs_auth a;
+	struct rs_env e;
+};
+
+FIXTURE_VARIANT(restart)
+{
+	const struct rs_fs *f;
+};
+
+FIXTURE_VARIANT_ADD(restart, tmpfs){
+	.f = &rs_fses[0],
+};
+
+FIXTURE_VARIANT_ADD(restart, ext4){
+	.f = &rs_fses[1],
+};
+
+FIXTURE_VARIANT_ADD(restart, xfs){
+	.f = &rs_fses[2],
+};
+
+FIXTURE_SETUP(restart)
+{
+	const char *why;
+	int err;
+
+	memset(&self->e, 0, sizeof(self->e));
+	ASSERT_EQ(0, vt_private_ns());
+	why = rs_auth_setup(&self->a);
+	if (why)
+		SKIP(return, "%s", why);
+	if (rs_expected_kind() >= 0)
+		ASSERT_EQ(rs_expected_kind(), self->a.kind);
+	err = rs_env_init(&self->e, variant->f, self->a.kind);
+	if (err == -ENXIO) {
+		rs_auth_teardown(&self->a);
+		SKIP(return, "no %s scratch device", variant->f->fs.fstype);
+	}
+	ASSERT_EQ(0, err);
+}
+
+FIXTURE_TEARDOWN(restart)
+{
+	rs_env_fini(&self->e);
+	rs_auth_teardown(&self->a);
+}
+
+/* What cycle @i writes, deletes and renames through @merged. */
+static void rs_cycle_write(struct __test_metadata *_metadata,
+			   const char *merged, int i, struct rs_manifest *m)
+{
+	static const off_t small[] = { 1, 4095, 4096, 65537 };
+	char dir[64], name[128], old[64], from[PATH_MAX], to[PATH_MAX];
+	struct rs_file moved, *f;
+	unsigned int j;
+
+	snprintf(dir, sizeof(dir), "c%d/tree/a/b", i);
+	ASSERT_EQ(0, rs_mkdirs(merged, dir));
+	for (j = 0; j < ARRAY_SIZE(small); j++) {
+		snprintf(name, sizeof(name), "c%d/s%u", i, j);
+		ASSERT_EQ(0, rs_write_gen(merged, name, small[j] + i,
+					  i * 100 + j, m));
+	}
+	snprintf(name, sizeof(name), "c%d/big", i);
+	ASSERT_EQ(0, rs_write_gen(merged, name, (512 << 10) + 4096 * i,
+				  i * 100 + 50, m));
+	snprintf(name, sizeof(name), "c%d/tree/a/b/leaf", i);
+	ASSERT_EQ(0, rs_write_gen(merged, name, 333, i * 100 + 60, m));
+	snprintf(name, sizeof(name), "c%d/tree/a/mid", i);
+	ASSERT_EQ(0, rs_write_gen(merged, name, 8192 * 3, i * 100 + 61, m));
+	/* One large file rewritten in place every cycle */
+	ASSERT_EQ(0, rs_write_gen(merged, "shared", 2 << 20, 1000 + i, m));
+	if (i == 0) {
+		/* A lower file deleted: a whiteout on the upper */
+		ASSERT_EQ(0, vt_join(from, merged, "lower-gone"));
+		ASSERT_EQ(0, unlink(from));
+	}
+	if (i >= 1) {
+		/* Last cycle's first small file renamed, its second deleted */
+		snprintf(old, sizeof(old), "c%d/s0", i - 1);
+		snprintf(name, sizeof(name), "c%d/renamed", i - 1);
+		ASSERT_EQ(0, vt_join(from, merged, old));
+		ASSERT_EQ(0, vt_join(to, merged, name));
+		ASSERT_EQ(0, rename(from, to));
+		f = rs_find(m, old);
+		ASSERT_NE(NULL, f);
+		moved = *f;
+		f->gone = 1;
+		f = rs_find(m, name);
+		ASSERT_NE(NULL, f);
+		f->size = moved.size;
+		f->hash = moved.hash;
+		f->gone = 0;
+		snprintf(name, sizeof(name), "c%d/s1", i - 1);
+		ASSERT_EQ(0, vt_join(from, merged, name));
+		ASSERT_EQ(0, unlink(from));
+		f = rs_find(m, name);
+		ASSERT_NE(NULL, f);
+		f->gone = 1;
+	}
+}
+
+/*
+ * ovlctl mount (fresh) -> write -> ovlctl umount -> ovlctl check ->
+ * ovlctl mount --work W TARGET: ten times, every checksum intact, the
+ * whiteout still hiding the lower file, the checkpoint never refreshed.
+ */
+TEST_F_TIMEOUT(restart, ten_cycles, 900)
+{
+	struct rs_env *e = &self->e;
+	unsigned char ckpt0[128], ckpt[128];
+	static struct rs_manifest m;
+	char opts[1024];
+	ssize_t n0, n;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	rs_mount_fresh(_metadata, e, e->l.merged);
+	for (i = 0; i < 10; i++) {
+		rs_cycle_write(_metadata, e->l.merged, i, &m);
+		rs_umount(_metadata, e->l.merged);
+		if (i == 0) {
+			n0 = rs_ckpt_read(e, e->l.work, ckpt0, sizeof(ckpt0));
+			ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, n0);
+		}
+		ASSERT_TRUE(vt_exists(e->l.work, OVL_DIRTY));
+
+		ASSERT_EQ(RS_EXIT_OK,
+			  OVLCTL("-J", "check", "--work", e->l.work))
+		RS_LOG_LAST;
+		EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse"))
+		RS_LOG_LAST;
+		EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "ok"));
+
+		ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "mount", "--work", e->l.work,
+					     e->l.merged))
+		TH_LOG("cycle %d: restart refused: %s %s", i, rs_last.out,
+		       rs_last.err);
+		EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse"))
+		RS_LOG_LAST;
+		EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "ok"));
+		ASSERT_EQ(1, rs_is_mounted(e->l.merged, opts, sizeof(opts)));
+		EXPECT_TRUE(strstr(opts, "volatile") != NULL)
+		TH_LOG("cycle %d: not volatile: %s", i, opts);
+
+		rs_verify(_metadata, e->l.merged, &m, i);
+		rs_check_lower(_metadata, e, e->l.merged, 1);
+		n = rs_ckpt_read(e, e->l.work, ckpt, sizeof(ckpt));
+		ASSERT_EQ(n0, n);
+		EXPECT_EQ(0, memcmp(ckpt0, ckpt, n0))
+		TH_LOG("cycle %d: the checkpoint was refreshed", i);
+	}
+	rs_umount(_metadata, e->l.merged);
+}
+
+/* ------------------------------------------------------------------ */
+/* The verdict table, through ovlctl. */
+
+static int rs_expected_exit(const struct ovl_verdict_case *c)
+{
+	if (!c->err)
+		return RS_EXIT_OK;
+	if (c->err == EBUSY)
+		return RS_EXIT_BUSY;
+	if (!strcmp(c->reason, "unsupported"))
+		return RS_EXIT_UNSUPPORTED;
+	return RS_EXIT_NOT_REUSABLE;
+}
+
+static void rs_forge(struct __test_metadata *_metadata, struct rs_env *e,
+		     const struct ovl_volatile_ckpt *orig,
+		     enum ovl_case_action act)
+{
+	struct ovl_volatile_ckpt c = *orig;
+	unsigned char raw[sizeof(c) + 1];
+	size_t len = sizeof(c);
+	__u32 v;
+
+	switch (act) {
+	case OVL_ACT_FORGE_MAGIC:
+		c.magic = htole32(le32toh(c.magic) ^ 0x00010000U);
+		break;
+	case OVL_ACT_FORGE_VERSION:
+		c.version += 1;
+		break;
+	case OVL_ACT_FORGE_SIZE:
+		c.size = htole16(le16toh(c.size) + 16);
+		break;
+	case OVL_ACT_FORGE_FLAGS:
+		c.flags = htole32(0x80000000U);
+		break;
+	case OVL_ACT_FORGE_AUTH_UNKNOWN:
+		c.authority = 0xee;
+		break;
+	case OVL_ACT_FORGE_AUTH_OTHER:
+		c.authority = e->kind == RS_AUTH_KERNEL ?
+				      OVL_VOLATILE_AUTH_MODULE :
+				      OVL_VOLATILE_AUTH_KERNEL;
+		break;
+	case OVL_ACT_FORGE_NONCE:
+		c.nonce[15] ^= 0x80;
+		break;
+	case OVL_ACT_FORGE_SB_INSTANCE:
+		c.sb_instance = htole64(le64toh(c.sb_instance) + 1000);
+		break;
+	case OVL_ACT_FORGE_ERRSEQ:
+		/* One more error (EIO) than sampled, not seen yet */
+		v = le32toh(c.errseq);
+		c.errseq = htole32((((v >> 13) + 1) << 13) | EIO);
+		break;
+	case OVL_ACT_FORGE_BINDING:
+		c.binding = htole64(le64toh(c.binding) ^ 0x10000);
+		break;
+	case OVL_ACT_XATTR_TRUNCATED:
+		len = sizeof(c) - 1;
+		break;
+	case OVL_ACT_XATTR_OVERSIZED:
+		len = sizeof(c) + 1;
+		break;
+	default:
+		ASSERT_TRUE(0) TH_LOG("action %d forges nothing", act);
+	}
+	memcpy(raw, &c, sizeof(c));
+	raw[sizeof(c)] = 0x5a;
+	if (len == sizeof(c))
+		ASSERT_NE(0, memcmp(&c, orig, sizeof(c)));
+	ASSERT_EQ(0, rs_ckpt_write(e, e->l.work, raw, len));
+}
+
+/* Copy @src to @dst: dirs, regular files, device nodes, and every xattr. */
+static int rs_copy_xattrs(const char *src, const char *dst)
+{
+	char names[4096], val[65536], *n;
+	ssize_t len, vlen;
+
+	len = llistxattr(src, names, sizeof(names));
+	if (len < 0)
+		return errno == ENOTSUP ? 0 : -errno;
+	for (n = names; n < names + len; n += strlen(n) + 1) {
+		vlen = lgetxattr(src, n, val, sizeof(val));
+		if (vlen < 0 || lsetxattr(dst, n, val, vlen, 0))
+			return -errno;
+	}
+	return 0;
+}
+
+static int rs_copy_tree(const char *src, const char *dst)
+{
+	char s[PATH_MAX], d[PATH_MAX], buf[4096];
+	struct dirent *de;
+	struct stat st;
+	int err = 0;
+	DIR *dir;
+
+	if (lstat(src, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdir(dst, st.st_mode & 07777))
+			return -errno;
+		dir = opendir(src);
+		if (!dir)
+			return -errno;
+		while (!err && (de = readdir(dir))) {
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
+				continue;
+			if (vt_join(s, src, de->d_name) ||
+			    vt_join(d, dst, de->d_name))
+				err = -ENAMETOOLONG;
+			else
+				err = rs_copy_tree(s, d);
+		}
+		closedir(dir);
+	} else if (S_ISREG(st.st_mode)) {
+		int in = open(src, O_RDONLY | O_CLOEXEC);
+		int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			       st.st_mode & 07777);
+		ssize_t n;
+
+		if (in < 0 || out < 0)
+			err = -errno;
+		while (!err && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				err = -EIO;
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+	} else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+		if (mknod(dst, st.st_mode, st.st_rdev))
+			err = -errno;
+	}
+	return err ? err : rs_copy_xattrs(src, dst);
+}
+
+/*
+ * Mount a plain overlay on the upper of @e at merged2: the holder. With
+ * @share_work it uses the same workdir too, which only the patched kernel
+ * accepts (it reuses it); else a fresh workdir of its own.
+ */
+static int rs_mount_holder(struct rs_env *e, int share_work)
+{
+	char opts[4 * PATH_MAX];
+	const char *work = e->l.work;
+
+	if (!share_work) {
+		if (mkdir(e->work2, 0755) && errno != EEXIST)
+			return -errno;
+		work = e->work2;
+	}
+	snprintf(opts, sizeof(opts),
+		 "lowerdir=%s,upperdir=%s,workdir=%s,volatile", e->l.lower,
+		 e->l.upper, work);
+	return mount("overlay", e->merged2, "overlay", 0, opts) ? -errno : 0;
+}
+
+/* The holder in another mount namespace, until rs_release_holder(). */
+static int rs_hold_in_other_ns(struct rs_env *e)
+{
+	int ready[2], release[2];
+	char c = 1;
+
+	if (pipe2(ready, O_CLOEXEC) || pipe2(release, O_CLOEXEC))
+		return -errno;
+	e->holder = fork();
+	if (e->holder < 0)
+		return -errno;
+	if (!e->holder) {
+		close(ready[0]);
+		close(release[1]);
+		if (unshare(CLONE_NEWNS) ||
+		    mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) ||
+		    rs_mount_holder(e, e->kind == RS_AUTH_KERNEL))
+			c = 0;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (read(release[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	e->release_fd = release[1];
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	close(ready[0]);
+	return c == 1 ? 0 : -EIO;
+}
+
+/* The nonce of the loaded ovlvol module. */
+static int rs_module_nonce(__u8 nonce[16])
+{
+	int dev = ovlvol_test_open_dev(), ret;
+
+	if (dev < 0)
+		return dev;
+	ret = ovlvol_test_nonce(dev, nonce);
+	close(dev);
+	return ret;
+}
+
+/* Reload the authority: overlay.ko, or ovlvol.ko; the nonce changes. */
+static void rs_reload(struct __test_metadata *_metadata, struct rs_env *e)
+{
+	const char *ko = getenv("OVL_TEST_OVERLAY_KO");
+	__u8 before[16], after[16];
+
+	if (e->kind == RS_AUTH_KERNEL) {
+		if (!ko)
+			ko = "/lib/modules/overlay.ko";
+		ASSERT_EQ(0, ovl_load_uuid(before));
+		ASSERT_EQ(0, ovl_reload_overlay(ko));
+		ASSERT_EQ(0, ovl_load_uuid(after));
+	} else {
+		ASSERT_EQ(0, rs_module_nonce(before));
+		ASSERT_EQ(0, rs_module_unload());
+		ASSERT_EQ(0, ovlvol_test_load());
+		ASSERT_EQ(0, rs_module_nonce(after));
+	}
+	ASSERT_NE(0, memcmp(before, after, sizeof(before)));
+}
+
+/* Everything between the first mount and the restart, per action. */
+static void rs_act(struct __test_metadata *_metadata, struct rs_env *e,
+		   const struct ovl_verdict_case *c,
+		   const struct ovl_volatile_ckpt *orig, const char **work,
+		   int *no_volatile)
+{
+	char path[PATH_MAX];
+
+	switch (c->action) {
+	case OVL_ACT_NONE:
+		break;
+	case OVL_ACT_NOT_VOLATILE:
+		*no_volatile = 1;
+		break;
+	case OVL_ACT_REMOUNT_UPPER:
+		ASSERT_EQ(0, umount(e->mnt)) TH_LOG("umount %s: %m", e->mnt);
+		ASSERT_EQ(0, mount(e->dev, e->mnt, e->fstype, 0, NULL));
+		break;
+	case OVL_ACT_RELOAD:
+		rs_reload(_metadata, e);
+		break;
+	case OVL_ACT_WB_ERROR:
+	case OVL_ACT_WB_ERROR_SEEN:
+		ASSERT_EQ(0,
+			  ovl_dm_wb_error(&e->dm,
+					  c->action == OVL_ACT_WB_ERROR_SEEN));
+		break;
+	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
+		rs_forge(_metadata, e, orig, c->action);
+		break;
+	case OVL_ACT_XATTR_REMOVED:
+		ASSERT_EQ(0, rs_ckpt_dir(e, e->l.work, path));
+		ASSERT_EQ(0, removexattr(path, OVL_TRUSTED_XATTR));
+		break;
+	case OVL_ACT_COPY_WORKDIR:
+		ASSERT_EQ(0, rs_copy_tree(e->l.work, e->work2));
+		*work = e->work2;
+		break;
+	case OVL_ACT_OTHER_INCOMPAT:
+		ASSERT_EQ(0, vt_join(path, e->l.work, "work/incompat/other"));
+		ASSERT_EQ(0, mkdir(path, 0755));
+		break;
+	case OVL_ACT_IN_USE:
+		ASSERT_EQ(0, rs_mount_holder(e, e->kind == RS_AUTH_KERNEL));
+		break;
+	case OVL_ACT_IN_USE_NS:
+		ASSERT_EQ(0, rs_hold_in_other_ns(e));
+		/* Not visible here: only the scan of all namespaces finds it */
+		ASSERT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
+		break;
+	case OVL_ACT_DISABLED:
+		ASSERT_EQ(RS_AUTH_KERNEL, e->kind);
+		ASSERT_EQ(0, ovl_write_param("volatile_reuse", "N"));
+		e->reuse_off = 1;
+		break;
+	}
+}
+
+static void rs_run_case(struct __test_metadata *_metadata, struct rs_env *e,
+			const struct ovl_verdict_case *c)
+{
+	unsigned char before[128], after[128];
+	struct ovl_volatile_ckpt orig;
+	const char *work = e->l.work;
+	int no_volatile = 0, status;
+	struct rs_manifest m;
+	uint64_t digest;
+	ssize_t blen, alen;
+	char opts[1024];
+
+	memset(&m, 0, sizeof(m));
+	rs_mount_fresh(_metadata, e, e->l.merged);
+	rs_write_data(_metadata, e->l.merged, &m);
+	rs_umount(_metadata, e->l.merged);
+	ASSERT_EQ(sizeof(orig), rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)))
+	TH_LOG("%s: no checkpoint after the first mount", e->fstype);
+
+	rs_act(_metadata, e, c, &orig, &work, &no_volatile);
+	blen = rs_ckpt_read(e, work, before, sizeof(before));
+	digest = rs_upper_digest(e->l.upper);
+
+	if (no_volatile)
+		status = OVLCTL("-J", "mount", "--no-volatile", "--work", work,
+				e->l.merged);
+	else
+		status = OVLCTL("-J", "mount", "--work", work, e->l.merged);
+	EXPECT_EQ(rs_expected_exit(c), status)
+	TH_LOG("%s: %s\nstdout: %s\nstderr: %s", e->fstype, c->name,
+	       rs_last.out, rs_last.err);
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", c->reason))
+	TH_LOG("%s: expected reason %s\nstdout: %s\nstderr: %s", e->fstype,
+	       c->reason, rs_last.out, rs_last.err);
+	EXPECT_EQ(1, rs_json_docs(rs_last.out))
+	TH_LOG("%s: -J printed more or less than one JSON value: %s", e->fstype,
+	       rs_last.out);
+
+	if (!c->err && status == RS_EXIT_OK) {
+		ASSERT_EQ(1, rs_is_mounted(e->l.merged, opts, sizeof(opts)));
+		EXPECT_TRUE(strstr(opts, "volatile") != NULL);
+		rs_verify(_metadata, e->l.merged, &m, 0);
+		rs_check_lower(_metadata, e, e->l.merged, 1);
+		rs_umount(_metadata, e->l.merged);
+	} else {
+		/* A refusal changes nothing */
+		EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0))
+		TH_LOG("%s: refused, yet mounted", e->fstype);
+		if (rs_is_mounted(e->l.merged, NULL, 0) == 1)
+			umount2(e->l.merged, MNT_DETACH);
+		EXPECT_EQ(digest, rs_upper_digest(e->l.upper))
+		TH_LOG("%s: the upper changed", e->fstype);
+		rs_verify(_metadata, e->l.upper, &m, 0);
+	}
+	/* Reuse or refusal: the marker and the checkpoint stay as they were */
+	EXPECT_TRUE(vt_exists(work, OVL_DIRTY))
+	TH_LOG("%s: the marker is gone", e->fstype);
+	alen = rs_ckpt_read(e, work, after, sizeof(after));
+	EXPECT_EQ(blen, alen);
+	if (blen > 0 && blen == alen)
+		EXPECT_EQ(0, memcmp(before, after, blen))
+	TH_LOG("%s: the checkpoint changed", e->fstype);
+}
+
+FIXTURE(verdict)
+{
+	struct rs_auth a;
+	struct rs_env e;
+};
+
+FIXTURE_VARIANT(verdict)
+{
+	struct ovl_verdict_case c;
+};
+
+/* One variant per row of the shared table */
+static struct __fixture_variant_metadata rs_variants[OVL_VERDICT_NCASES];
+
+static void __attribute__((constructor)) rs_register_cases(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < OVL_VERDICT_NCASES; i++) {
+		rs_variants[i].name = ovl_verdict_cases[i].name;
+		rs_variants[i].data = &ovl_verdict_cases[i];
+		__register_fixture_variant(&_verdict_fixture_object,
+					   &rs_variants[i]);
+	}
+}
+
+FIXTURE_SETUP(verdict)
+{
+	const char *why;
+
+	memset(&self->e, 0, sizeof(self->e));
+	ASSERT_EQ(0, vt_private_ns());
+	why = rs_auth_setup(&self->a);
+	if (why)
+		SKIP(return, "%s", why);
+	if (rs_expected_kind() >= 0)
+		ASSERT_EQ(rs_expected_kind(), self->a.kind);
+	if (variant->c.action == OVL_ACT_DISABLED &&
+	    self->a.kind == RS_AUTH_MODULE) {
+		rs_auth_teardown(&self->a);
+		SKIP(return, "%s",
+			   "the ovlvol module has no switch to turn reuse off");
+	}
+}
+
+FIXTURE_TEARDOWN(verdict)
+{
+	rs_env_fini(&self->e);
+	rs_auth_teardown(&self->a);
+}
+
+TEST_F_TIMEOUT(verdict, case, 300)
+{
+	const struct ovl_verdict_case *c = &variant->c;
+	unsigned int i, ran = 0;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(rs_fses); i++) {
+		const struct rs_fs *f = &rs_fses[i];
+
+		if (!(c->fs & f->bit))
+			continue;
+		err = rs_env_init(&self->e, f, self->a.kind);
+		if (err == -ENXIO) {
+			TH_LOG("%s: no scratch device, not run", f->fs.fstype);
+			rs_env_fini(&self->e);
+			continue;
+		}
+		ASSERT_EQ(0, err)
+		TH_LOG("%s (bit %u): setup failed: %s", f->fs.fstype, f->bit,
+		       strerror(-err));
+		rs_run_case(_metadata, &self->e, c);
+		rs_env_fini(&self->e);
+		ran++;
+	}
+	if (!ran)
+		SKIP(return, "no upper fs of this case available");
+}
+
+/* ------------------------------------------------------------------ */
+/* What only ovlctl does. On tmpfs. */
+
+FIXTURE(cli)
+{
+	struct rs_auth a;
+	struct rs_env e;
+};
+
+FIXTURE_SETUP(cli)
+{
+	const char *why;
+
+	memset(&self->e, 0, sizeof(self->e));
+	ASSERT_EQ(0, vt_private_ns());
+	why = rs_auth_setup(&self->a);
+	if (why)
+		SKIP(return, "%s", why);
+	if (rs_expected_kind() >= 0)
+		ASSERT_EQ(rs_expected_kind(), self->a.kind);
+	ASSERT_EQ(0, rs_env_init(&self->e, &rs_fses[0], self->a.kind));
+}
+
+FIXTURE_TEARDOWN(cli)
+{
+	rs_env_fini(&self->e);
+	rs_auth_teardown(&self->a);
+}
+
+/* A first mount, data, unmounted: a pair ready for a restart. */
+static void rs_prepare(struct __test_metadata *_metadata, struct rs_env *e,
+		       struct rs_manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	rs_mount_fresh(_metadata, e, e->l.merged);
+	rs_write_data(_metadata, e->l.merged, m);
+	rs_umount(_metadata, e->l.merged);
+}
+
+/* A restart over another lower stack is refused as lower-changed. */
+TEST_F(cli, lower_changed)
+{
+	struct rs_env *e = &self->e;
+	unsigned char before[128], after[128];
+	char lower2[PATH_MAX], moved[PATH_MAX];
+	struct rs_manifest m;
+	ssize_t blen;
+
+	rs_prepare(_metadata, e, &m);
+	blen = rs_ckpt_read(e, e->l.work, before, sizeof(before));
+	ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, blen);
+
+	ASSERT_EQ(0, vt_join(lower2, e->l.base, "lower2"));
+	ASSERT_EQ(0, mkdir(lower2, 0755));
+	ASSERT_EQ(0, vt_write_file(lower2, "from-lower", "other"));
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "mount", "--lower", lower2, "--work", e->l.work,
+			 e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "lower-changed"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+
+	/* The same path, but another directory: refused too */
+	ASSERT_EQ(0, vt_join(moved, e->l.base, "lower.old"));
+	ASSERT_EQ(0, rename(e->l.lower, moved));
+	ASSERT_EQ(0, rename(lower2, e->l.lower));
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "lower-changed"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+
+	/* Nothing changed; the original stack is still reusable */
+	ASSERT_EQ(blen, rs_ckpt_read(e, e->l.work, after, sizeof(after)));
+	EXPECT_EQ(0, memcmp(before, after, blen));
+	rs_verify(_metadata, e->l.upper, &m, 0);
+	ASSERT_EQ(0, rename(e->l.lower, lower2));
+	ASSERT_EQ(0, rename(moved, e->l.lower));
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	rs_verify(_metadata, e->l.merged, &m, 0);
+	rs_check_lower(_metadata, e, e->l.merged, 1);
+	rs_umount(_metadata, e->l.merged);
+}
+
+/* --on-invalid=discard: a refused pair is emptied and mounted fresh. */
+TEST_F(cli, discard_on_invalid)
+{
+	struct rs_env *e = &self->e;
+	struct ovl_volatile_ckpt orig;
+	struct stat ust, ust2, wst, wst2;
+	struct rs_manifest m;
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+	ASSERT_EQ(0, stat(e->l.upper, &ust));
+	ASSERT_EQ(0, stat(e->l.work, &wst));
+	/* Something of our own in the workdir: it goes too */
+	ASSERT_EQ(0, vt_write_file(e->l.work, "junk", "j"));
+	rs_forge(_metadata, e, &orig, OVL_ACT_FORGE_NONCE);
+
+	/* In use: never discarded */
+	ASSERT_EQ(0, rs_mount_holder(e, 0));
+	ASSERT_EQ(RS_EXIT_BUSY, OVLCTL("-J", "mount", "--on-invalid=discard",
+				       "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "in-use"));
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_TRUE(vt_exists(e->l.work, "junk"));
+	ASSERT_EQ(0, umount(e->merged2));
+
+	/* Refused as is */
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "nonce-changed"));
+	EXPECT_TRUE(vt_exists(e->l.work, "junk"));
+	rs_verify(_metadata, e->l.upper, &m, 0);
+
+	/* Discarded and mounted fresh */
+	ASSERT_EQ(RS_EXIT_DISCARDED,
+		  OVLCTL("-J", "mount", "--on-invalid=discard", "--work",
+			 e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	ASSERT_EQ(1, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_FALSE(vt_exists(e->l.work, "junk"));
+	EXPECT_FALSE(vt_exists(e->l.merged, "a"));
+	EXPECT_FALSE(vt_exists(e->l.merged, "big"));
+	EXPECT_FALSE(vt_exists(e->l.merged, "tree"));
+	/* The whiteout went with the upper: the lower file is back */
+	rs_check_lower(_metadata, e, e->l.merged, 0);
+	/* The upper holds nothing; the dirs are the same inodes */
+	d = opendir(e->l.upper);
+	ASSERT_NE(NULL, d);
+	while ((de = readdir(d)))
+		EXPECT_TRUE(!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
+	TH_LOG("upper still holds %s", de->d_name);
+	closedir(d);
+	ASSERT_EQ(0, stat(e->l.upper, &ust2));
+	ASSERT_EQ(0, stat(e->l.work, &wst2));
+	EXPECT_EQ(ust.st_ino, ust2.st_ino);
+	EXPECT_EQ(wst.st_ino, wst2.st_ino);
+
+	/* A fresh checkpoint: the next restart is a reuse */
+	ASSERT_EQ(0, rs_write_gen(e->l.merged, "after", 1000, 9, &m));
+	rs_umount(_metadata, e->l.merged);
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--work", e->l.work))
+	RS_LOG_LAST;
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	ASSERT_EQ(0, vt_join(path, e->l.merged, "after"));
+	EXPECT_TRUE(vt_exists(e->l.merged, "after"));
+	rs_umount(_metadata, e->l.merged);
+}
+
+/* ovlctl list finds an overlay mounted in another mount namespace. */
+TEST_F(cli, list_other_mntns)
+{
+	struct rs_env *e = &self->e;
+	int ready[2], release[2];
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(ready[0]);
+		close(release[1]);
+		c = !unshare(CLONE_NEWNS) &&
+		    !mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) &&
+		    OVLCTL("mount", "--lower", e->l.lower, "--upper",
+			   e->l.upper, "--work", e->l.work,
+			   e->merged2) == RS_EXIT_OK;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (read(release[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	e->holder = pid;
+	e->release_fd = release[1];
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	close(ready[0]);
+	ASSERT_EQ(1, c) TH_LOG("ovlctl mount in the other namespace failed");
+	ASSERT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
+
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "list")) RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "target", e->merged2))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "upper", e->l.upper))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "work", e->l.work)) RS_LOG_LAST;
+
+	/* Gone from the list once that namespace is gone */
+	rs_release_holder(e);
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "list")) RS_LOG_LAST;
+	EXPECT_FALSE(rs_json_has(rs_last.out, "target", e->merged2))
+	RS_LOG_LAST;
+}
+
+/* @runs are done; exactly one mounted; which one (index) or -1. */
+static int rs_one_winner(struct __test_metadata *_metadata, struct rs_run *r,
+			 const char *const *targets, int n)
+{
+	int i, winner = -1, mounted = 0;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].status == RS_EXIT_OK) {
+			EXPECT_EQ(-1, winner)
+			TH_LOG("two ovlctl mounts of one workdir succeeded");
+			winner = i;
+		} else {
+			EXPECT_EQ(RS_EXIT_BUSY, r[i].status)
+			TH_LOG("loser %d: exit %d\nstdout: %s\nstderr: %s", i,
+			       r[i].status, r[i].out, r[i].err);
+		}
+		mounted += rs_is_mounted(targets[i], NULL, 0) == 1;
+	}
+	EXPECT_EQ(1, mounted);
+	return winner;
+}
+
+/* Two ovlctl mounts of one workdir at once: one mounts, one is busy. */
+TEST_F_TIMEOUT(cli, concurrent_no_wait, 120)
+{
+	struct rs_env *e = &self->e;
+	static struct rs_run r[2];
+	const char *targets[2] = { e->l.merged, e->merged2 };
+	struct rs_manifest m;
+	int round, i, gate[2], w;
+
+	memset(&m, 0, sizeof(m));
+	for (round = 0; round < 6; round++) {
+		ASSERT_EQ(0, pipe2(gate, O_CLOEXEC));
+		for (i = 0; i < 2; i++) {
+			/* The first round mounts fresh, the others restart */
+			const char *fresh[] = {
+				"-J",	    "mount",	"--no-wait", "--lower",
+				e->l.lower, "--upper",	e->l.upper,  "--work",
+				e->l.work,  targets[i], NULL
+			};
+			const char *restart[] = { "-J",	       "mount",
+						  "--no-wait", "--work",
+						  e->l.work,   targets[i],
+						  NULL };
+
+			ASSERT_EQ(0, rs_start(&r[i], round ? restart : fresh,
+					      gate[0], gate[1]));
+		}
+		close(gate[0]);
+		close(gate[1]);
+		for (i = 0; i < 2; i++)
+			rs_wait(&r[i], 0);
+		w = rs_one_winner(_metadata, r, targets, 2);
+		ASSERT_LE(0, w) TH_LOG("round %d: nobody mounted", round);
+		if (round == 0)
+			rs_write_data(_metadata, targets[w], &m);
+		rs_verify(_metadata, targets[w], &m, round);
+		rs_check_lower(_metadata, e, targets[w], 1);
+		rs_umount(_metadata, targets[w]);
+	}
+}
+
+/*
+ * Without --no-wait the second ovlctl waits for the first, then finds the
+ * upper in use. The test holds the workdir's lock while both start.
+ */
+TEST_F_TIMEOUT(cli, concurrent_wait, 120)
+{
+	struct rs_env *e = &self->e;
+	static struct rs_run r[2], busy;
+	const char *targets[2] = { e->l.merged, e->merged2 };
+	struct rs_manifest m;
+	int i, lock, w;
+
+	rs_prepare(_metadata, e, &m);
+	lock = open(e->l.work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, lock);
+	ASSERT_EQ(0, flock(lock, LOCK_EX));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, rs_start(&r[i],
+				      (const char *const[]){
+					      "-J", "mount", "--work",
+					      e->l.work, targets[i], NULL },
+				      -1, -1));
+	/* --no-wait while the lock is held: busy at once, nothing mounted */
+	ASSERT_EQ(0, rs_start(&busy,
+			      (const char *const[]){ "-J", "mount", "--no-wait",
+						     "--work", e->l.work,
+						     e->l.merged, NULL },
+			      -1, -1));
+	rs_wait(&busy, 0);
+	EXPECT_EQ(RS_EXIT_BUSY, busy.status)
+	TH_LOG("stdout: %s\nstderr: %s", busy.out, busy.err);
+	usleep(500000);
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(0, rs_wait(&r[i], 1))
+	TH_LOG("ovlctl %d did not wait for the lock", i);
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
+	close(lock);
+	for (i = 0; i < 2; i++)
+		if (r[i].status < 0)
+			rs_wait(&r[i], 0);
+	w = rs_one_winner(_metadata, r, targets, 2);
+	ASSERT_LE(0, w);
+	EXPECT_TRUE(rs_json_has(r[!w].out, "reason", "in-use"))
+	TH_LOG("loser: %s %s", r[!w].out, r[!w].err);
+	rs_verify(_metadata, targets[w], &m, 0);
+	rs_umount(_metadata, targets[w]);
+}
+
+/* A layer path with a comma is refused as a usage error. */
+TEST_F(cli, hostile_comma)
+{
+	struct rs_env *e = &self->e;
+	char comma[PATH_MAX], buf[128];
+
+	ASSERT_EQ(0, vt_join(comma, e->l.base, "lo,wer=x,upperdir=y"));
+	ASSERT_EQ(0, mkdir(comma, 0755));
+	ASSERT_EQ(RS_EXIT_USAGE,
+		  OVLCTL("-J", "mount", "--lower", comma, "--upper", e->l.upper,
+			 "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_json_str(rs_last.out, "error", buf, sizeof(buf)))
+	RS_LOG_LAST;
+	ASSERT_EQ(RS_EXIT_USAGE,
+		  OVLCTL("-J", "mount", "--lower", e->l.lower, "--upper", comma,
+			 "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	/* Nothing mounted, nothing recorded */
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_FALSE(vt_exists(e->l.work, "work"));
+	EXPECT_EQ(-1,
+		  getxattr(e->l.work, "trusted.ovlctl.spec", buf, sizeof(buf)));
+	EXPECT_EQ(-1, getxattr(e->l.work, OVL_TRUSTED_XATTR, buf, sizeof(buf)));
+}
+
+/* Spaces and colons in every path: escaped, mounted, restarted. */
+TEST_F(cli, hostile_space_colon)
+{
+	struct rs_env *e = &self->e;
+	char base[PATH_MAX], lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
+	char target[PATH_MAX], opts[1024];
+	struct rs_manifest m;
+
+	memset(&m, 0, sizeof(m));
+	ASSERT_EQ(0, vt_join(base, e->l.base, "a dir: with spaces"));
+	ASSERT_EQ(0, vt_join(lower, base, "low er:1"));
+	ASSERT_EQ(0, vt_join(upper, base, "up per:2"));
+	ASSERT_EQ(0, vt_join(work, base, "wo rk:3"));
+	ASSERT_EQ(0, vt_join(target, base, "mer ged:4"));
+	ASSERT_EQ(0, mkdir(base, 0755));
+	ASSERT_EQ(0, mkdir(lower, 0755));
+	ASSERT_EQ(0, mkdir(upper, 0755));
+	ASSERT_EQ(0, mkdir(work, 0755));
+	ASSERT_EQ(0, mkdir(target, 0755));
+	ASSERT_EQ(0, vt_write_file(lower, "from-lower", "L"));
+
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "mount", "--lower", lower, "--upper",
+				     upper, "--work", work, target))
+	RS_LOG_LAST;
+	ASSERT_EQ(1, rs_is_mounted(target, NULL, 0));
+	EXPECT_EQ(0, vt_check_file(target, "from-lower", "L"));
+	ASSERT_EQ(0, rs_write_gen(target, "data", 100000, 5, &m));
+	rs_umount(_metadata, target);
+	rs_verify(_metadata, upper, &m, 0);
+
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "mount", "--work", work, target))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse")) RS_LOG_LAST;
+	ASSERT_EQ(1, rs_is_mounted(target, opts, sizeof(opts)));
+	EXPECT_TRUE(strstr(opts, "volatile") != NULL);
+	EXPECT_EQ(0, vt_check_file(target, "from-lower", "L"));
+	rs_verify(_metadata, target, &m, 0);
+	rs_umount(_metadata, target);
+}
+
+TEST_HARNESS_MAIN
