@@ -46,6 +46,15 @@ vm-test:
 	scripts/deps.sh
 	selftests/vm/run.sh $(KERNEL)
 
+# The kernel series (patches/): every prefix builds (both versions, or
+# VER=6.12); refresh VER's series from a git tree (TREE=, BASE=).
+patches-bisect:
+	patches/bisect.sh $(VER)
+
+patches-refresh:
+	@[ -n "$(TREE)" ] && [ -n "$(VER)" ] || { echo "usage: make patches-refresh VER=6.12 TREE=<kernel git tree> [BASE=<commit>]"; exit 2; }
+	patches/refresh.sh $(VER) $(TREE) $(BASE)
+
 style:
 	perl $(CHECKPATCH) --no-tree --strict --terse -f $(KERNEL_C)
 	$(if $(PATCHES),perl $(CHECKPATCH) --no-tree --strict --terse $(PATCHES))
@@ -91,10 +100,12 @@ help:
 	@echo "make demo       the volatile-restart story, in a QEMU guest"
 	@echo "make vm-test KERNEL=<one of the above>"
 	@echo "make deps       install build and test dependencies (apt, root)"
+	@echo "make patches-bisect [VER=6.12]  build every prefix of the kernel series"
+	@echo "make patches-refresh VER= TREE=  regenerate a series from a git tree"
 	@echo "make style      checkpatch --strict, clang-format"
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
 	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
 
-.PHONY: all module ovlctl ovlctl-install dkms-install selftests deps check demo vm-test style sparse install \
+.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check demo vm-test style sparse install \
 	module-install clean help
