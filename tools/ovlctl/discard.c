@@ -42,7 +42,8 @@ struct walk {
 	int depth;
 };
 
-static int sys_openat2(int dfd, const char *path, struct open_how *how)
+/* glibc 2.36 has no openat2() wrapper; ENOSYS before Linux 5.6. */
+int ovlctl_openat2(int dfd, const char *path, struct open_how *how)
 {
 #ifdef SYS_openat2
 	return syscall(SYS_openat2, dfd, path, how, sizeof(*how));
@@ -88,7 +89,7 @@ int ovlctl_open_beneath(int dfd, const char *name, int flags)
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
 		return -EINVAL;
-	fd = sys_openat2(dfd, name, &how);
+	fd = ovlctl_openat2(dfd, name, &how);
 	if (fd >= 0)
 		return fd;
 	if (errno != ENOSYS)

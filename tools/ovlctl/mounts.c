@@ -258,16 +258,6 @@ static int parse_options(struct ovlctl_mount *m, const char *opts,
 	return err;
 }
 
-static int sys_openat2(int dfd, const char *path, struct open_how *how)
-{
-#ifdef SYS_openat2
-	return syscall(SYS_openat2, dfd, path, how, sizeof(*how));
-#else
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /*
  * Resolve @path (as the mounter gave it) under the root @rootfd, the way a
  * process chrooted there would: absolute symlinks and ".." stay inside.
@@ -289,7 +279,7 @@ static void resolve(int rootfd, const char *path, struct ovlctl_dirid *id)
 		id->err = -EINVAL;
 		return;
 	}
-	fd = sys_openat2(rootfd, path, &how);
+	fd = ovlctl_openat2(rootfd, path, &how);
 	if (fd < 0 && errno == ENOSYS) {
 		/* Before 5.6: absolute symlinks inside resolve against ours. */
 		while (*path == '/')

@@ -100,6 +100,9 @@ int ovlctl_mounts_unseen(pid_t *example);
  * returns the locked fd, -EWOULDBLOCK when busy and !@wait, or -errno.
  */
 int ovlctl_lock_workdir(const char *workdir, bool wait);
+struct open_how;
+/* discard.c: openat2(2) through syscall(); -1 with errno set on failure. */
+int ovlctl_openat2(int dfd, const char *path, struct open_how *how);
 /*
  * discard.c: empty @upper and @work (keeping the two dirs with owner, mode
  * and xattrs), never following a symlink or crossing a mount; the caller
