@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The verdict cases of volatile reuse, one table for every authority:
- * the patched kernel (plain mount(2)) and, later, the ovlvol module driven
- * by ovlctl. Each case starts from an upper/work pair that was mounted
+ * the patched kernel (plain mount(2)) and the ovlvol module driven by
+ * ovlctl. Each case starts from an upper/work pair that was mounted
  * volatile once, written to and unmounted; then its action runs and the
  * next mount must fail with the errno and reason given, or succeed
- * (errno 0, reason "ok") with every byte written before intact.
+ * (errno 0, reason "ok") with every byte written before intact. Below the
+ * table: the environment a case runs in, shared by every runner.
  */
 #ifndef OVL_VOLATILE_CASES_H
 #define OVL_VOLATILE_CASES_H
+
+#include "ovl_volatile_test.h"
 
 /* Upper filesystems a case runs on. */
 #define OVL_FS_TMPFS 0x1U
@@ -44,6 +47,7 @@ enum ovl_case_action {
 	OVL_ACT_OTHER_INCOMPAT, /* work/incompat/other appears */
 	OVL_ACT_IN_USE, /* another overlay mounted on the same dirs */
 	OVL_ACT_IN_USE_NS, /* the same, in another mount namespace */
+	OVL_ACT_RO_UPPER, /* the upper fs remounted read-only */
 	OVL_ACT_DISABLED, /* reuse turned off by the authority */
 };
 
@@ -100,11 +104,299 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 	{ "in_use", OVL_ACT_IN_USE, OVL_FS_ANY, EBUSY, "in-use" },
 	{ "in_use_other_mntns", OVL_ACT_IN_USE_NS, OVL_FS_ANY, EBUSY,
 	  "in-use" },
+	/*
+	 * Stock overlayfs already refuses a read-only upper while it parses
+	 * the options, before the verdict runs: the kernel logs its own
+	 * message there, not this reason (see ovl_log_says_read_only()).
+	 */
+	{ "read_only_upper", OVL_ACT_RO_UPPER, OVL_FS_ANY, EINVAL,
+	  "read-only-upper" },
 	{ "reuse_disabled", OVL_ACT_DISABLED, OVL_FS_TMPFS, EINVAL,
 	  "unsupported" },
 };
 
 #define OVL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define OVL_VERDICT_NCASES OVL_ARRAY_SIZE(ovl_verdict_cases)
+
+/*
+ * The kernel's own refusal of a read-only upper, 6.12 in the option parser
+ * ("filesystem on ... is read-only"), 6.1 in ovl_get_upper() ("upper fs is
+ * r/o"), in the log text @log.
+ */
+static inline int ovl_log_says_read_only(const char *log)
+{
+	return strstr(log, "is read-only") || strstr(log, "upper fs is r/o");
+}
+
+/* The upper filesystems, by OVL_FS_* bit. */
+struct ovl_case_fs {
+	unsigned int bit;
+	struct vt_fs fs;
+};
+
+static const struct ovl_case_fs ovl_case_fses[] = {
+	{ OVL_FS_TMPFS, { .fstype = "tmpfs" } },
+	{ OVL_FS_EXT4, { .fstype = "ext4", .dev_env = "OVLVOL_SCRATCH_EXT4" } },
+	{ OVL_FS_XFS, { .fstype = "xfs", .dev_env = "OVLVOL_SCRATCH_XFS" } },
+	{ OVL_FS_DMERR, { .fstype = "ext4" } },
+};
+
+/*
+ * Where a case runs: one upper fs with the layout on it, a second target
+ * and workdir (the holder's, a copied workdir), and what to undo.
+ */
+struct ovl_case_env {
+	struct vt_layout l;
+	char mnt[PATH_MAX]; /* where the upper fs is mounted */
+	char dev[PATH_MAX];
+	const char *fstype;
+	char merged2[PATH_MAX];
+	char work2[PATH_MAX];
+	pid_t holder; /* holds an overlay in another mount namespace */
+	int release_fd; /* closing it lets the holder go */
+	int kmsg; /* a kernel log reader, closed at the end */
+	int reuse_off; /* volatile_reuse to be switched back on */
+	int kind; /* the runner's own: which authority it drives */
+	struct ovl_dm dm;
+};
+
+/*
+ * Mount the upper fs @f and make the layout, with a lower holding
+ * from-lower, lower-gone and ldir/deep. 0, -ENXIO when the harness gave
+ * no device for this fs, or another -errno.
+ */
+static inline int ovl_case_env_init(struct ovl_case_env *e,
+				    const struct ovl_case_fs *f, int kind)
+{
+	char path[PATH_MAX];
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	e->holder = -1;
+	e->release_fd = -1;
+	e->kmsg = -1;
+	e->kind = kind;
+	e->fstype = f->fs.fstype;
+	snprintf(e->mnt, sizeof(e->mnt), "/tmp/ovlcase.XXXXXX");
+	if (f->bit != OVL_FS_DMERR) {
+		err = vt_layout_init(&e->l, &f->fs, e->mnt);
+		if (err)
+			return err;
+		snprintf(e->dev, sizeof(e->dev), "%s",
+			 f->fs.dev_env ? getenv(f->fs.dev_env) : "tmpfs");
+	} else {
+		if (!mkdtemp(e->mnt))
+			return -errno;
+		err = ovl_dm_setup(&e->dm, e->mnt);
+		if (err)
+			return err;
+		snprintf(e->dev, sizeof(e->dev), "%s", e->dm.dev);
+		err = vt_layout_dirs(&e->l, e->mnt);
+		if (err)
+			return err;
+	}
+	if (vt_join(e->merged2, e->l.base, "merged2") ||
+	    vt_join(e->work2, e->l.base, "work2") ||
+	    vt_join(path, e->l.lower, "ldir"))
+		return -ENAMETOOLONG;
+	if (mkdir(e->merged2, 0755) || mkdir(path, 0755))
+		return -errno;
+	err = vt_write_file(e->l.lower, "from-lower", "L");
+	if (!err)
+		err = vt_write_file(e->l.lower, "lower-gone", "G");
+	if (!err)
+		err = vt_write_file(path, "deep", "D");
+	return err;
+}
+
+static inline void ovl_case_release_holder(struct ovl_case_env *e)
+{
+	if (e->release_fd >= 0)
+		close(e->release_fd);
+	if (e->holder > 0)
+		waitpid(e->holder, NULL, 0);
+	e->release_fd = -1;
+	e->holder = -1;
+}
+
+static inline void ovl_case_env_fini(struct ovl_case_env *e)
+{
+	ovl_case_release_holder(e);
+	if (e->kmsg >= 0)
+		close(e->kmsg);
+	e->kmsg = -1;
+	if (e->reuse_off)
+		ovl_write_param("volatile_reuse", "Y");
+	e->reuse_off = 0;
+	if (e->merged2[0])
+		umount2(e->merged2, MNT_DETACH);
+	if (e->l.merged[0])
+		umount2(e->l.merged, MNT_DETACH);
+	if (e->dm.name[0])
+		ovl_dm_teardown(&e->dm);
+	else if (e->mnt[0])
+		umount2(e->mnt, MNT_DETACH);
+	e->merged2[0] = '\0';
+	e->l.merged[0] = '\0';
+	e->mnt[0] = '\0';
+}
+
+/* Mount the layers of @e with workdir @work on @merged, plus @extra. */
+static inline int ovl_case_mount(struct ovl_case_env *e, const char *merged,
+				 const char *work, const char *extra)
+{
+	char opts[4 * PATH_MAX];
+
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s%s",
+		 e->l.lower, e->l.upper, work, extra ? "," : "",
+		 extra ? extra : "");
+	return mount("overlay", merged, "overlay", 0, opts) ? -errno : 0;
+}
+
+/*
+ * Hold the upper of @e with a volatile overlay using workdir @work, in a
+ * child in another mount namespace, until ovl_case_release_holder().
+ */
+static inline int ovl_case_hold_in_other_ns(struct ovl_case_env *e,
+					    const char *work)
+{
+	int ready[2], release[2];
+	char c = 1;
+
+	if (pipe2(ready, O_CLOEXEC))
+		return -errno;
+	if (pipe2(release, O_CLOEXEC)) {
+		close(ready[0]);
+		close(ready[1]);
+		return -errno;
+	}
+	e->holder = fork();
+	if (e->holder < 0)
+		return -errno;
+	if (!e->holder) {
+		close(ready[0]);
+		close(release[1]);
+		if (vt_private_ns() ||
+		    ovl_case_mount(e, e->merged2, work, "volatile"))
+			c = 0;
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		if (read(release[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	e->release_fd = release[1];
+	if (read(ready[0], &c, 1) != 1)
+		c = 0;
+	close(ready[0]);
+	return c == 1 ? 0 : -EIO;
+}
+
+/*
+ * The checkpoint bytes a forging action (OVL_ACT_FORGE_* and
+ * OVL_ACT_XATTR_TRUNCATED/OVERSIZED) writes in place of @orig, into @raw
+ * (room for sizeof(*orig) + 1 bytes). @other_auth is the other known
+ * authority. Returns how many bytes to write, 0 if @act forges nothing.
+ */
+static inline size_t ovl_case_forge(const struct ovl_volatile_ckpt *orig,
+				    enum ovl_case_action act, __u8 other_auth,
+				    unsigned char *raw)
+{
+	struct ovl_volatile_ckpt c = *orig;
+	size_t len = sizeof(c);
+	__u32 v;
+
+	switch (act) {
+	case OVL_ACT_FORGE_MAGIC:
+		c.magic = htole32(le32toh(c.magic) ^ 0x00010000U);
+		break;
+	case OVL_ACT_FORGE_VERSION:
+		c.version += 1;
+		break;
+	case OVL_ACT_FORGE_SIZE:
+		c.size = htole16(le16toh(c.size) + 16);
+		break;
+	case OVL_ACT_FORGE_FLAGS:
+		c.flags = htole32(0x80000000U);
+		break;
+	case OVL_ACT_FORGE_AUTH_UNKNOWN:
+		c.authority = 0xee;
+		break;
+	case OVL_ACT_FORGE_AUTH_OTHER:
+		c.authority = other_auth;
+		break;
+	case OVL_ACT_FORGE_NONCE:
+		c.nonce[15] ^= 0x80;
+		break;
+	case OVL_ACT_FORGE_SB_INSTANCE:
+		c.sb_instance = htole64(le64toh(c.sb_instance) + 1000);
+		break;
+	case OVL_ACT_FORGE_ERRSEQ:
+		/* One more error (EIO) than sampled, not seen yet */
+		v = le32toh(c.errseq);
+		c.errseq = htole32((((v >> 13) + 1) << 13) | EIO);
+		break;
+	case OVL_ACT_FORGE_BINDING:
+		c.binding = htole64(le64toh(c.binding) ^ 0x10000);
+		break;
+	case OVL_ACT_XATTR_TRUNCATED:
+		len = sizeof(c) - 1;
+		break;
+	case OVL_ACT_XATTR_OVERSIZED:
+		len = sizeof(c) + 1;
+		break;
+	default:
+		return 0;
+	}
+	memcpy(raw, &c, sizeof(c));
+	raw[sizeof(c)] = 0x5a;
+	return len;
+}
+
+/* Remount the upper fs of @e read-only. */
+static inline int ovl_case_upper_ro(struct ovl_case_env *e)
+{
+	return mount(NULL, e->mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) ?
+		       -errno :
+		       0;
+}
+
+/*
+ * Run case @c with @run on every upper fs it names that the harness
+ * provides, in @e, counting the runs in @ran.
+ */
+static inline void ovl_case_run(struct __test_metadata *_metadata,
+				struct ovl_case_env *e,
+				const struct ovl_verdict_case *c, int kind,
+				void (*run)(struct __test_metadata *_metadata,
+					    struct ovl_case_env *e,
+					    const struct ovl_verdict_case *c),
+				unsigned int *ran)
+{
+	unsigned int i;
+	int err;
+
+	*ran = 0;
+	for (i = 0; i < OVL_ARRAY_SIZE(ovl_case_fses); i++) {
+		const struct ovl_case_fs *f = &ovl_case_fses[i];
+
+		if (!(c->fs & f->bit))
+			continue;
+		err = ovl_case_env_init(e, f, kind);
+		if (err == -ENXIO) {
+			TH_LOG("%s: no scratch device, not run", f->fs.fstype);
+			ovl_case_env_fini(e);
+			continue;
+		}
+		ASSERT_EQ(0, err)
+		TH_LOG("%s (bit %u): setup failed: %s", f->fs.fstype, f->bit,
+		       strerror(-err));
+		run(_metadata, e, c);
+		ovl_case_env_fini(e);
+		(*ran)++;
+	}
+}
 
 #endif /* OVL_VOLATILE_CASES_H */

@@ -299,31 +299,56 @@ static inline int ovl_kmsg_open(void)
 	return fd;
 }
 
-/* 1 if a record since ovl_kmsg_open() holds "reason=@reason" as a token. */
-static inline int ovl_kmsg_has_reason(int fd, const char *reason)
+/*
+ * The kernel log since ovl_kmsg_open(), records joined by newlines into
+ * @buf (truncated to @len - 1 bytes, NUL-terminated).
+ */
+static inline void ovl_kmsg_read(int fd, char *buf, size_t len)
 {
-	char rec[2048], key[128];
-	int found = 0;
+	size_t used = 0;
 	ssize_t n;
 
-	snprintf(key, sizeof(key), "reason=%s", reason);
+	buf[0] = '\0';
 	for (;;) {
-		char *p;
+		char rec[2048];
 
 		n = read(fd, rec, sizeof(rec) - 1);
 		if (n < 0 && errno == EPIPE)
 			continue;
 		if (n <= 0)
 			break;
-		rec[n] = '\0';
-		for (p = strstr(rec, key); p; p = strstr(p + 1, key)) {
-			char c = p[strlen(key)];
-
-			if (!islower((unsigned char)c) && c != '-')
-				found = 1;
+		if (used + n + 1 < len) {
+			memcpy(buf + used, rec, n);
+			used += n;
+			buf[used++] = '\n';
+			buf[used] = '\0';
 		}
 	}
-	return found;
+}
+
+/* 1 if the log text @log holds "reason=@reason" as a token. */
+static inline int ovl_log_has_reason(const char *log, const char *reason)
+{
+	char key[128];
+	const char *p;
+
+	snprintf(key, sizeof(key), "reason=%s", reason);
+	for (p = strstr(log, key); p; p = strstr(p + 1, key)) {
+		char c = p[strlen(key)];
+
+		if (!islower((unsigned char)c) && c != '-')
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 if a record since ovl_kmsg_open() holds "reason=@reason" as a token. */
+static inline int ovl_kmsg_has_reason(int fd, const char *reason)
+{
+	static char log[65536];
+
+	ovl_kmsg_read(fd, log, sizeof(log));
+	return ovl_log_has_reason(log, reason);
 }
 
 /* Reload overlay.ko from @path: no overlay may be mounted anywhere. */

@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <grp.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -59,6 +60,9 @@ struct rs_run {
 	char out[RS_OUT_MAX];
 	char err[8192];
 };
+
+/* When not 0, ovlctl runs as this uid and gid, without groups. */
+static uid_t rs_uid;
 
 static const char *rs_ovlctl(void)
 {
@@ -100,6 +104,10 @@ static int rs_start(struct rs_run *r, const char *const *argv, int gate,
 				_exit(126);
 		}
 		if (dup2(r->out_fd, 1) < 0 || dup2(r->err_fd, 2) < 0)
+			_exit(126);
+		if (rs_uid &&
+		    (setgroups(0, NULL) || setresgid(rs_uid, rs_uid, rs_uid) ||
+		     setresuid(rs_uid, rs_uid, rs_uid)))
 			_exit(126);
 		execv(rs_ovlctl(), (char **)args);
 		_exit(127);
@@ -395,106 +403,9 @@ static const char *rs_auth_name(int kind)
 					"none";
 }
 
-struct rs_fs {
-	unsigned int bit;
-	struct vt_fs fs;
-};
-
-static const struct rs_fs rs_fses[] = {
-	{ OVL_FS_TMPFS, { .fstype = "tmpfs" } },
-	{ OVL_FS_EXT4, { .fstype = "ext4", .dev_env = "OVLVOL_SCRATCH_EXT4" } },
-	{ OVL_FS_XFS, { .fstype = "xfs", .dev_env = "OVLVOL_SCRATCH_XFS" } },
-	{ OVL_FS_DMERR, { .fstype = "ext4" } },
-};
-
-/* One upper fs with an overlay layout on it. */
-struct rs_env {
-	struct vt_layout l;
-	char mnt[PATH_MAX]; /* where the upper fs is mounted */
-	char dev[PATH_MAX];
-	const char *fstype;
-	char merged2[PATH_MAX];
-	char work2[PATH_MAX];
-	pid_t holder;
-	int release_fd;
-	int reuse_off;
-	int kind; /* RS_AUTH_* */
-	struct ovl_dm dm;
-};
-
-static int rs_env_init(struct rs_env *e, const struct rs_fs *f, int kind)
-{
-	char path[PATH_MAX];
-	int err;
-
-	memset(e, 0, sizeof(*e));
-	e->holder = -1;
-	e->release_fd = -1;
-	e->kind = kind;
-	e->fstype = f->fs.fstype;
-	snprintf(e->mnt, sizeof(e->mnt), "/tmp/ovlrs.XXXXXX");
-	if (f->bit != OVL_FS_DMERR) {
-		err = vt_layout_init(&e->l, &f->fs, e->mnt);
-		if (err)
-			return err;
-		snprintf(e->dev, sizeof(e->dev), "%s",
-			 f->fs.dev_env ? getenv(f->fs.dev_env) : "tmpfs");
-	} else {
-		if (!mkdtemp(e->mnt))
-			return -errno;
-		err = ovl_dm_setup(&e->dm, e->mnt);
-		if (err)
-			return err;
-		snprintf(e->dev, sizeof(e->dev), "%s", e->dm.dev);
-		err = vt_layout_dirs(&e->l, e->mnt);
-		if (err)
-			return err;
-	}
-	if (vt_join(e->merged2, e->l.base, "merged2") ||
-	    vt_join(e->work2, e->l.base, "work2") ||
-	    vt_join(path, e->l.lower, "ldir"))
-		return -ENAMETOOLONG;
-	if (mkdir(e->merged2, 0755) || mkdir(path, 0755))
-		return -errno;
-	err = vt_write_file(e->l.lower, "from-lower", "L");
-	if (!err)
-		err = vt_write_file(e->l.lower, "lower-gone", "G");
-	if (!err)
-		err = vt_write_file(path, "deep", "D");
-	return err;
-}
-
-static void rs_release_holder(struct rs_env *e)
-{
-	if (e->release_fd >= 0)
-		close(e->release_fd);
-	if (e->holder > 0)
-		waitpid(e->holder, NULL, 0);
-	e->release_fd = -1;
-	e->holder = -1;
-}
-
-static void rs_env_fini(struct rs_env *e)
-{
-	rs_release_holder(e);
-	if (e->reuse_off)
-		ovl_write_param("volatile_reuse", "Y");
-	e->reuse_off = 0;
-	if (e->merged2[0])
-		umount2(e->merged2, MNT_DETACH);
-	if (e->l.merged[0])
-		umount2(e->l.merged, MNT_DETACH);
-	if (e->dm.name[0])
-		ovl_dm_teardown(&e->dm);
-	else if (e->mnt[0])
-		umount2(e->mnt, MNT_DETACH);
-	e->merged2[0] = '\0';
-	e->l.merged[0] = '\0';
-	e->mnt[0] = '\0';
-}
-
 /* Where the checkpoint of workdir @work lives for this authority. */
-static int rs_ckpt_dir(const struct rs_env *e, const char *work, char *buf)
+static int rs_ckpt_dir(const struct ovl_case_env *e, const char *work,
+		       char *buf)
 {
 	if (e->kind == RS_AUTH_KERNEL)
 		return vt_join(buf, work, OVL_VOLATILE_DIR);
@@ -502,8 +413,8 @@ static int rs_ckpt_dir(const struct rs_env *e, const char *work, char *buf)
 	return 0;
 }
 
-static ssize_t rs_ckpt_read(const struct rs_env *e, const char *work, void *buf,
-			    size_t len)
+static ssize_t rs_ckpt_read(const struct ovl_case_env *e, const char *work,
+			    void *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
@@ -516,7 +427,7 @@ static ssize_t rs_ckpt_read(const struct rs_env *e, const char *work, void *buf,
 	return n < 0 ? -errno : n;
 }
 
-static int rs_ckpt_write(const struct rs_env *e, const char *work,
+static int rs_ckpt_write(const struct ovl_case_env *e, const char *work,
 			 const void *buf, size_t len)
 {
 	char path[PATH_MAX];
@@ -701,7 +612,7 @@ static int rs_mkdirs(const char *dir, const char *rel)
 
 /* The lower files, and that lower-gone is hidden by a whiteout. */
 static void rs_check_lower(struct __test_metadata *_metadata,
-			   const struct rs_env *e, const char *merged,
+			   const struct ovl_case_env *e, const char *merged,
 			   int whiteout)
 {
 	char path[PATH_MAX];
@@ -766,7 +677,7 @@ static void rs_write_data(struct __test_metadata *_metadata, const char *dir,
 
 /* ovlctl -J mount, fresh, with every layer named. */
 static void rs_mount_fresh(struct __test_metadata *_metadata,
-			   const struct rs_env *e, const char *merged)
+			   const struct ovl_case_env *e, const char *merged)
 {
 	char auth[32];
 
@@ -793,24 +704,24 @@ static void rs_umount(struct __test_metadata *_metadata, const char *merged)
 FIXTURE(restart)
 {
 	struct rs_auth a;
-	struct rs_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_VARIANT(restart)
 {
-	const struct rs_fs *f;
+	const struct ovl_case_fs *f;
 };
 
 FIXTURE_VARIANT_ADD(restart, tmpfs){
-	.f = &rs_fses[0],
+	.f = &ovl_case_fses[0],
 };
 
 FIXTURE_VARIANT_ADD(restart, ext4){
-	.f = &rs_fses[1],
+	.f = &ovl_case_fses[1],
 };
 
 FIXTURE_VARIANT_ADD(restart, xfs){
-	.f = &rs_fses[2],
+	.f = &ovl_case_fses[2],
 };
 
 FIXTURE_SETUP(restart)
@@ -825,7 +736,7 @@ FIXTURE_SETUP(restart)
 		SKIP(return, "%s", why);
 	if (rs_expected_kind() >= 0)
 		ASSERT_EQ(rs_expected_kind(), self->a.kind);
-	err = rs_env_init(&self->e, variant->f, self->a.kind);
+	err = ovl_case_env_init(&self->e, variant->f, self->a.kind);
 	if (err == -ENXIO) {
 		rs_auth_teardown(&self->a);
 		SKIP(return, "no %s scratch device", variant->f->fs.fstype);
@@ -835,7 +746,7 @@ FIXTURE_SETUP(restart)
 
 FIXTURE_TEARDOWN(restart)
 {
-	rs_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 	rs_auth_teardown(&self->a);
 }
 
@@ -901,7 +812,7 @@ static void rs_cycle_write(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(restart, ten_cycles, 900)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	unsigned char ckpt0[128], ckpt[128];
 	static struct rs_manifest m;
 	char opts[1024];
@@ -961,63 +872,21 @@ static int rs_expected_exit(const struct ovl_verdict_case *c)
 	return RS_EXIT_NOT_REUSABLE;
 }
 
-static void rs_forge(struct __test_metadata *_metadata, struct rs_env *e,
+static void rs_forge(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		     const struct ovl_volatile_ckpt *orig,
 		     enum ovl_case_action act)
 {
-	struct ovl_volatile_ckpt c = *orig;
-	unsigned char raw[sizeof(c) + 1];
-	size_t len = sizeof(c);
-	__u32 v;
+	unsigned char raw[sizeof(*orig) + 1];
+	size_t len;
 
-	switch (act) {
-	case OVL_ACT_FORGE_MAGIC:
-		c.magic = htole32(le32toh(c.magic) ^ 0x00010000U);
-		break;
-	case OVL_ACT_FORGE_VERSION:
-		c.version += 1;
-		break;
-	case OVL_ACT_FORGE_SIZE:
-		c.size = htole16(le16toh(c.size) + 16);
-		break;
-	case OVL_ACT_FORGE_FLAGS:
-		c.flags = htole32(0x80000000U);
-		break;
-	case OVL_ACT_FORGE_AUTH_UNKNOWN:
-		c.authority = 0xee;
-		break;
-	case OVL_ACT_FORGE_AUTH_OTHER:
-		c.authority = e->kind == RS_AUTH_KERNEL ?
-				      OVL_VOLATILE_AUTH_MODULE :
-				      OVL_VOLATILE_AUTH_KERNEL;
-		break;
-	case OVL_ACT_FORGE_NONCE:
-		c.nonce[15] ^= 0x80;
-		break;
-	case OVL_ACT_FORGE_SB_INSTANCE:
-		c.sb_instance = htole64(le64toh(c.sb_instance) + 1000);
-		break;
-	case OVL_ACT_FORGE_ERRSEQ:
-		/* One more error (EIO) than sampled, not seen yet */
-		v = le32toh(c.errseq);
-		c.errseq = htole32((((v >> 13) + 1) << 13) | EIO);
-		break;
-	case OVL_ACT_FORGE_BINDING:
-		c.binding = htole64(le64toh(c.binding) ^ 0x10000);
-		break;
-	case OVL_ACT_XATTR_TRUNCATED:
-		len = sizeof(c) - 1;
-		break;
-	case OVL_ACT_XATTR_OVERSIZED:
-		len = sizeof(c) + 1;
-		break;
-	default:
-		ASSERT_TRUE(0) TH_LOG("action %d forges nothing", act);
-	}
-	memcpy(raw, &c, sizeof(c));
-	raw[sizeof(c)] = 0x5a;
-	if (len == sizeof(c))
-		ASSERT_NE(0, memcmp(&c, orig, sizeof(c)));
+	len = ovl_case_forge(orig, act,
+			     e->kind == RS_AUTH_KERNEL ?
+				     OVL_VOLATILE_AUTH_MODULE :
+				     OVL_VOLATILE_AUTH_KERNEL,
+			     raw);
+	ASSERT_NE(0, len) TH_LOG("action %d forges nothing", act);
+	if (len == sizeof(*orig))
+		ASSERT_NE(0, memcmp(raw, orig, len));
 	ASSERT_EQ(0, rs_ckpt_write(e, e->l.work, raw, len));
 }
 
@@ -1088,57 +957,16 @@ static int rs_copy_tree(const char *src, const char *dst)
 }
 
 /*
- * Mount a plain overlay on the upper of @e at merged2: the holder. With
- * @share_work it uses the same workdir too, which only the patched kernel
- * accepts (it reuses it); else a fresh workdir of its own.
+ * The workdir a holder of the upper of @e uses: the same one where the
+ * patched kernel accepts it (it reuses it), else a fresh one of its own.
  */
-static int rs_mount_holder(struct rs_env *e, int share_work)
+static const char *rs_holder_work(struct ovl_case_env *e)
 {
-	char opts[4 * PATH_MAX];
-	const char *work = e->l.work;
-
-	if (!share_work) {
-		if (mkdir(e->work2, 0755) && errno != EEXIST)
-			return -errno;
-		work = e->work2;
-	}
-	snprintf(opts, sizeof(opts),
-		 "lowerdir=%s,upperdir=%s,workdir=%s,volatile", e->l.lower,
-		 e->l.upper, work);
-	return mount("overlay", e->merged2, "overlay", 0, opts) ? -errno : 0;
-}
-
-/* The holder in another mount namespace, until rs_release_holder(). */
-static int rs_hold_in_other_ns(struct rs_env *e)
-{
-	int ready[2], release[2];
-	char c = 1;
-
-	if (pipe2(ready, O_CLOEXEC) || pipe2(release, O_CLOEXEC))
-		return -errno;
-	e->holder = fork();
-	if (e->holder < 0)
-		return -errno;
-	if (!e->holder) {
-		close(ready[0]);
-		close(release[1]);
-		if (unshare(CLONE_NEWNS) ||
-		    mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) ||
-		    rs_mount_holder(e, e->kind == RS_AUTH_KERNEL))
-			c = 0;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		if (read(release[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	e->release_fd = release[1];
-	if (read(ready[0], &c, 1) != 1)
-		c = 0;
-	close(ready[0]);
-	return c == 1 ? 0 : -EIO;
+	if (e->kind == RS_AUTH_KERNEL)
+		return e->l.work;
+	if (mkdir(e->work2, 0755) && errno != EEXIST)
+		return NULL;
+	return e->work2;
 }
 
 /* The nonce of the loaded ovlvol module. */
@@ -1154,7 +982,7 @@ static int rs_module_nonce(__u8 nonce[16])
 }
 
 /* Reload the authority: overlay.ko, or ovlvol.ko; the nonce changes. */
-static void rs_reload(struct __test_metadata *_metadata, struct rs_env *e)
+static void rs_reload(struct __test_metadata *_metadata, struct ovl_case_env *e)
 {
 	const char *ko = getenv("OVL_TEST_OVERLAY_KO");
 	__u8 before[16], after[16];
@@ -1175,7 +1003,7 @@ static void rs_reload(struct __test_metadata *_metadata, struct rs_env *e)
 }
 
 /* Everything between the first mount and the restart, per action. */
-static void rs_act(struct __test_metadata *_metadata, struct rs_env *e,
+static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		   const struct ovl_verdict_case *c,
 		   const struct ovl_volatile_ckpt *orig, const char **work,
 		   int *no_volatile)
@@ -1217,12 +1045,18 @@ static void rs_act(struct __test_metadata *_metadata, struct rs_env *e,
 		ASSERT_EQ(0, mkdir(path, 0755));
 		break;
 	case OVL_ACT_IN_USE:
-		ASSERT_EQ(0, rs_mount_holder(e, e->kind == RS_AUTH_KERNEL));
+		ASSERT_NE(NULL, rs_holder_work(e));
+		ASSERT_EQ(0, ovl_case_mount(e, e->merged2, rs_holder_work(e),
+					    "volatile"));
 		break;
 	case OVL_ACT_IN_USE_NS:
-		ASSERT_EQ(0, rs_hold_in_other_ns(e));
+		ASSERT_NE(NULL, rs_holder_work(e));
+		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, rs_holder_work(e)));
 		/* Not visible here: only the scan of all namespaces finds it */
 		ASSERT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
+		break;
+	case OVL_ACT_RO_UPPER:
+		ASSERT_EQ(0, ovl_case_upper_ro(e));
 		break;
 	case OVL_ACT_DISABLED:
 		ASSERT_EQ(RS_AUTH_KERNEL, e->kind);
@@ -1232,7 +1066,8 @@ static void rs_act(struct __test_metadata *_metadata, struct rs_env *e,
 	}
 }
 
-static void rs_run_case(struct __test_metadata *_metadata, struct rs_env *e,
+static void rs_run_case(struct __test_metadata *_metadata,
+			struct ovl_case_env *e,
 			const struct ovl_verdict_case *c)
 {
 	unsigned char before[128], after[128];
@@ -1299,7 +1134,7 @@ static void rs_run_case(struct __test_metadata *_metadata, struct rs_env *e,
 FIXTURE(verdict)
 {
 	struct rs_auth a;
-	struct rs_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_VARIANT(verdict)
@@ -1343,34 +1178,16 @@ FIXTURE_SETUP(verdict)
 
 FIXTURE_TEARDOWN(verdict)
 {
-	rs_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 	rs_auth_teardown(&self->a);
 }
 
 TEST_F_TIMEOUT(verdict, case, 300)
 {
-	const struct ovl_verdict_case *c = &variant->c;
-	unsigned int i, ran = 0;
-	int err;
+	unsigned int ran;
 
-	for (i = 0; i < ARRAY_SIZE(rs_fses); i++) {
-		const struct rs_fs *f = &rs_fses[i];
-
-		if (!(c->fs & f->bit))
-			continue;
-		err = rs_env_init(&self->e, f, self->a.kind);
-		if (err == -ENXIO) {
-			TH_LOG("%s: no scratch device, not run", f->fs.fstype);
-			rs_env_fini(&self->e);
-			continue;
-		}
-		ASSERT_EQ(0, err)
-		TH_LOG("%s (bit %u): setup failed: %s", f->fs.fstype, f->bit,
-		       strerror(-err));
-		rs_run_case(_metadata, &self->e, c);
-		rs_env_fini(&self->e);
-		ran++;
-	}
+	ovl_case_run(_metadata, &self->e, &variant->c, self->a.kind,
+		     rs_run_case, &ran);
 	if (!ran)
 		SKIP(return, "no upper fs of this case available");
 }
@@ -1381,7 +1198,7 @@ TEST_F_TIMEOUT(verdict, case, 300)
 FIXTURE(cli)
 {
 	struct rs_auth a;
-	struct rs_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_SETUP(cli)
@@ -1395,18 +1212,19 @@ FIXTURE_SETUP(cli)
 		SKIP(return, "%s", why);
 	if (rs_expected_kind() >= 0)
 		ASSERT_EQ(rs_expected_kind(), self->a.kind);
-	ASSERT_EQ(0, rs_env_init(&self->e, &rs_fses[0], self->a.kind));
+	ASSERT_EQ(0,
+		  ovl_case_env_init(&self->e, &ovl_case_fses[0], self->a.kind));
 }
 
 FIXTURE_TEARDOWN(cli)
 {
-	rs_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 	rs_auth_teardown(&self->a);
 }
 
 /* A first mount, data, unmounted: a pair ready for a restart. */
-static void rs_prepare(struct __test_metadata *_metadata, struct rs_env *e,
-		       struct rs_manifest *m)
+static void rs_prepare(struct __test_metadata *_metadata,
+		       struct ovl_case_env *e, struct rs_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
 	rs_mount_fresh(_metadata, e, e->l.merged);
@@ -1417,7 +1235,7 @@ static void rs_prepare(struct __test_metadata *_metadata, struct rs_env *e,
 /* A restart over another lower stack is refused as lower-changed. */
 TEST_F(cli, lower_changed)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	unsigned char before[128], after[128];
 	char lower2[PATH_MAX], moved[PATH_MAX];
 	struct rs_manifest m;
@@ -1466,7 +1284,7 @@ TEST_F(cli, lower_changed)
 /* --on-invalid=discard: a refused pair is emptied and mounted fresh. */
 TEST_F(cli, discard_on_invalid)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	struct ovl_volatile_ckpt orig;
 	struct stat ust, ust2, wst, wst2;
 	struct rs_manifest m;
@@ -1484,7 +1302,8 @@ TEST_F(cli, discard_on_invalid)
 	rs_forge(_metadata, e, &orig, OVL_ACT_FORGE_NONCE);
 
 	/* In use: never discarded */
-	ASSERT_EQ(0, rs_mount_holder(e, 0));
+	ASSERT_EQ(0, mkdir(e->work2, 0755));
+	ASSERT_EQ(0, ovl_case_mount(e, e->merged2, e->work2, "volatile"));
 	ASSERT_EQ(RS_EXIT_BUSY, OVLCTL("-J", "mount", "--on-invalid=discard",
 				       "--work", e->l.work, e->l.merged))
 	RS_LOG_LAST;
@@ -1542,7 +1361,7 @@ TEST_F(cli, discard_on_invalid)
 /* ovlctl list finds an overlay mounted in another mount namespace. */
 TEST_F(cli, list_other_mntns)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	int ready[2], release[2];
 	char c = 0;
 	pid_t pid;
@@ -1582,7 +1401,7 @@ TEST_F(cli, list_other_mntns)
 	EXPECT_TRUE(rs_json_has(rs_last.out, "work", e->l.work)) RS_LOG_LAST;
 
 	/* Gone from the list once that namespace is gone */
-	rs_release_holder(e);
+	ovl_case_release_holder(e);
 	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "list")) RS_LOG_LAST;
 	EXPECT_FALSE(rs_json_has(rs_last.out, "target", e->merged2))
 	RS_LOG_LAST;
@@ -1613,7 +1432,7 @@ static int rs_one_winner(struct __test_metadata *_metadata, struct rs_run *r,
 /* Two ovlctl mounts of one workdir at once: one mounts, one is busy. */
 TEST_F_TIMEOUT(cli, concurrent_no_wait, 120)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	static struct rs_run r[2];
 	const char *targets[2] = { e->l.merged, e->merged2 };
 	struct rs_manifest m;
@@ -1657,7 +1476,7 @@ TEST_F_TIMEOUT(cli, concurrent_no_wait, 120)
  */
 TEST_F_TIMEOUT(cli, concurrent_wait, 120)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	static struct rs_run r[2], busy;
 	const char *targets[2] = { e->l.merged, e->merged2 };
 	struct rs_manifest m;
@@ -1703,7 +1522,7 @@ TEST_F_TIMEOUT(cli, concurrent_wait, 120)
 /* A layer path with a comma is refused as a usage error. */
 TEST_F(cli, hostile_comma)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	char comma[PATH_MAX], buf[128];
 
 	ASSERT_EQ(0, vt_join(comma, e->l.base, "lo,wer=x,upperdir=y"));
@@ -1729,7 +1548,7 @@ TEST_F(cli, hostile_comma)
 /* Spaces and colons in every path: escaped, mounted, restarted. */
 TEST_F(cli, hostile_space_colon)
 {
-	struct rs_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	char base[PATH_MAX], lower[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
 	char target[PATH_MAX], opts[1024];
 	struct rs_manifest m;
@@ -1764,6 +1583,127 @@ TEST_F(cli, hostile_space_colon)
 	EXPECT_EQ(0, vt_check_file(target, "from-lower", "L"));
 	rs_verify(_metadata, target, &m, 0);
 	rs_umount(_metadata, target);
+}
+
+/*
+ * With userxattr the checkpoint and the spec are user.* xattrs: a restart
+ * given --userxattr again reuses the upper; forged, it is refused. ext4:
+ * tmpfs has no user xattrs before 6.6.
+ */
+TEST_F(cli, userxattr_restart)
+{
+	struct ovl_case_env *e = &self->e;
+	unsigned char raw[sizeof(struct ovl_volatile_ckpt) + 1];
+	struct ovl_volatile_ckpt c;
+	char dir[PATH_MAX], opts[1024];
+	struct rs_manifest m;
+	size_t len;
+	int err;
+
+	ovl_case_env_fini(e);
+	err = ovl_case_env_init(e, &ovl_case_fses[1], self->a.kind);
+	if (err == -ENXIO)
+		SKIP(return, "no ext4 scratch device");
+	ASSERT_EQ(0, err);
+	memset(&m, 0, sizeof(m));
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "mount", "--userxattr", "--lower",
+				     e->l.lower, "--upper", e->l.upper,
+				     "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "fresh")) RS_LOG_LAST;
+	ASSERT_EQ(1, rs_is_mounted(e->l.merged, opts, sizeof(opts)));
+	EXPECT_TRUE(strstr(opts, "userxattr") != NULL) TH_LOG("%s", opts);
+	rs_write_data(_metadata, e->l.merged, &m);
+	rs_umount(_metadata, e->l.merged);
+
+	/* user.*, never trusted.* */
+	ASSERT_EQ(0, rs_ckpt_dir(e, e->l.work, dir));
+	ASSERT_EQ(sizeof(c), getxattr(dir, OVL_USER_XATTR, &c, sizeof(c)));
+	EXPECT_EQ(-1, getxattr(dir, OVL_TRUSTED_XATTR, raw, sizeof(raw)));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_LT(0, getxattr(e->l.work, "user.ovlctl.spec", NULL, 0));
+	EXPECT_EQ(-1, getxattr(e->l.work, "trusted.ovlctl.spec", NULL, 0));
+
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "mount", "--userxattr", "--work",
+				     e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse")) RS_LOG_LAST;
+	ASSERT_EQ(1, rs_is_mounted(e->l.merged, opts, sizeof(opts)));
+	EXPECT_TRUE(strstr(opts, "userxattr") != NULL) TH_LOG("%s", opts);
+	EXPECT_TRUE(strstr(opts, "volatile") != NULL) TH_LOG("%s", opts);
+	rs_verify(_metadata, e->l.merged, &m, 0);
+	rs_check_lower(_metadata, e, e->l.merged, 1);
+	rs_umount(_metadata, e->l.merged);
+
+	len = ovl_case_forge(&c, OVL_ACT_FORGE_NONCE, 0, raw);
+	ASSERT_EQ(sizeof(c), len);
+	ASSERT_EQ(0, setxattr(dir, OVL_USER_XATTR, raw, len, 0));
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "mount", "--userxattr", "--work", e->l.work,
+			 e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "nonce-changed"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	rs_verify(_metadata, e->l.upper, &m, 0);
+}
+
+/* Without root: an error naming the privilege, and nothing changes. */
+TEST_F(cli, no_root)
+{
+	static const char *const cmds[] = { "mount", "check", "inspect",
+					    "discard", "umount" };
+	struct ovl_case_env *e = &self->e;
+	unsigned char before[128], after[128];
+	char err[256];
+	struct rs_manifest m;
+	ssize_t blen, alen;
+	uint64_t digest;
+	unsigned int i;
+	int status = 0;
+
+	rs_prepare(_metadata, e, &m);
+	blen = rs_ckpt_read(e, e->l.work, before, sizeof(before));
+	ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, blen);
+	digest = rs_upper_digest(e->l.upper);
+	/* Everything can be looked at: only the privilege is missing */
+	ASSERT_EQ(0, chmod(e->l.base, 0755));
+
+	rs_uid = 65534;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (!strcmp(cmds[i], "mount"))
+			status = OVLCTL("-J", "mount", "--work", e->l.work,
+					e->l.merged);
+		else if (!strcmp(cmds[i], "discard"))
+			status = OVLCTL("-J", "discard", e->l.upper, e->l.work);
+		else if (!strcmp(cmds[i], "umount"))
+			status = OVLCTL("-J", "umount", e->l.merged);
+		else
+			status = OVLCTL("-J", cmds[i], "--work", e->l.work);
+		EXPECT_EQ(1, status)
+		TH_LOG("%s as uid %u: exit %d\nstdout: %s\nstderr: %s", cmds[i],
+		       rs_uid, status, rs_last.out, rs_last.err);
+		EXPECT_EQ(0,
+			  rs_json_str(rs_last.out, "error", err, sizeof(err)))
+		TH_LOG("%s: no JSON error: %s", cmds[i], rs_last.out);
+		EXPECT_TRUE(strstr(err, "root") != NULL)
+		TH_LOG("%s: the error does not name the privilege: %s", cmds[i],
+		       err);
+	}
+	rs_uid = 0;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_EQ(digest, rs_upper_digest(e->l.upper));
+	EXPECT_TRUE(vt_exists(e->l.work, OVL_DIRTY));
+	alen = rs_ckpt_read(e, e->l.work, after, sizeof(after));
+	ASSERT_EQ(blen, alen);
+	EXPECT_EQ(0, memcmp(before, after, blen));
+
+	/* And root still reuses it */
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	rs_verify(_metadata, e->l.merged, &m, 0);
+	rs_umount(_metadata, e->l.merged);
 }
 
 TEST_HARNESS_MAIN

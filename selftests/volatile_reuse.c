@@ -27,33 +27,6 @@
 static const char *skip_reason =
 	"no FS_IOC_GETFSINSTANCE or overlay load_uuid: stock kernel, needs ovlctl";
 
-struct vr_fs {
-	unsigned int bit;
-	struct vt_fs fs;
-};
-
-static const struct vr_fs vr_fses[] = {
-	{ OVL_FS_TMPFS, { .fstype = "tmpfs" } },
-	{ OVL_FS_EXT4, { .fstype = "ext4", .dev_env = "OVLVOL_SCRATCH_EXT4" } },
-	{ OVL_FS_XFS, { .fstype = "xfs", .dev_env = "OVLVOL_SCRATCH_XFS" } },
-	{ OVL_FS_DMERR, { .fstype = "ext4" } },
-};
-
-/* One upper fs with an overlay layout on it. */
-struct vr_env {
-	struct vt_layout l;
-	char mnt[PATH_MAX]; /* where the upper fs is mounted */
-	char dev[PATH_MAX];
-	const char *fstype;
-	char merged2[PATH_MAX];
-	char work2[PATH_MAX];
-	pid_t child;
-	int release_fd;
-	int kmsg;
-	int reuse_off;
-	struct ovl_dm dm;
-};
-
 static void big_data(char *buf, int seed)
 {
 	int i;
@@ -61,148 +34,6 @@ static void big_data(char *buf, int seed)
 	for (i = 0; i < BIG_LEN - 1; i++)
 		buf[i] = 'a' + (i * 7 + seed) % 26;
 	buf[BIG_LEN - 1] = '\0';
-}
-
-static int vr_env_init(struct vr_env *e, const struct vr_fs *f)
-{
-	int err;
-
-	memset(e, 0, sizeof(*e));
-	e->child = -1;
-	e->release_fd = -1;
-	e->kmsg = -1;
-	e->fstype = f->fs.fstype;
-	snprintf(e->mnt, sizeof(e->mnt), "/tmp/ovlvr.XXXXXX");
-	if (f->bit != OVL_FS_DMERR) {
-		const char *dev = f->fs.dev_env ? getenv(f->fs.dev_env) :
-						  "tmpfs";
-
-		err = vt_layout_init(&e->l, &f->fs, e->mnt);
-		if (err)
-			return err;
-		snprintf(e->dev, sizeof(e->dev), "%s", dev);
-	} else {
-		if (!mkdtemp(e->mnt))
-			return -errno;
-		err = ovl_dm_setup(&e->dm, e->mnt);
-		if (err)
-			return err;
-		snprintf(e->dev, sizeof(e->dev), "%s", e->dm.dev);
-		err = vt_layout_dirs(&e->l, e->mnt);
-		if (err)
-			return err;
-	}
-	if (vt_join(e->merged2, e->l.base, "merged2") ||
-	    vt_join(e->work2, e->l.base, "work2"))
-		return -ENAMETOOLONG;
-	if (mkdir(e->merged2, 0755))
-		return -errno;
-	return vt_write_file(e->l.lower, "from-lower", "L");
-}
-
-static void vr_env_fini(struct vr_env *e)
-{
-	if (e->release_fd >= 0)
-		close(e->release_fd);
-	if (e->child > 0)
-		waitpid(e->child, NULL, 0);
-	if (e->kmsg >= 0)
-		close(e->kmsg);
-	if (e->reuse_off)
-		ovl_write_param("volatile_reuse", "Y");
-	if (e->merged2[0])
-		umount2(e->merged2, MNT_DETACH);
-	if (e->l.merged[0])
-		umount2(e->l.merged, MNT_DETACH);
-	if (e->dm.name[0])
-		ovl_dm_teardown(&e->dm);
-	else if (e->mnt[0])
-		umount2(e->mnt, MNT_DETACH);
-	e->release_fd = -1;
-	e->child = -1;
-	e->kmsg = -1;
-	e->reuse_off = 0;
-	e->merged2[0] = '\0';
-	e->l.merged[0] = '\0';
-	e->mnt[0] = '\0';
-}
-
-/* Mount @opts on @merged with the layers of @e and workdir @work. */
-static int vr_mount_at(struct vr_env *e, const char *merged, const char *work,
-		       const char *extra)
-{
-	char opts[4 * PATH_MAX];
-
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s%s",
-		 e->l.lower, e->l.upper, work, extra ? "," : "",
-		 extra ? extra : "");
-	return mount("overlay", merged, "overlay", 0, opts) ? -errno : 0;
-}
-
-/* Hold the dirs with a volatile overlay in another mount namespace. */
-static int vr_hold_in_other_ns(struct vr_env *e)
-{
-	int ready[2], release[2];
-	char c = 1;
-	pid_t pid;
-
-	if (pipe(ready) || pipe(release))
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		close(ready[0]);
-		close(release[1]);
-		if (vt_private_ns() ||
-		    vr_mount_at(e, e->merged2, e->l.work, "volatile"))
-			c = 0;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		if (read(release[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	e->child = pid;
-	e->release_fd = release[1];
-	if (read(ready[0], &c, 1) != 1 || c != 1)
-		c = 0;
-	close(ready[0]);
-	return c == 1 ? 0 : -EIO;
-}
-
-/* A writeback error on the dm upper fs, optionally seen by a syncfs. */
-static int vr_wb_error(struct vr_env *e, int seen)
-{
-	static char buf[65536];
-	char path[PATH_MAX];
-	int fd, sfd, ret = 0;
-
-	if (vt_join(path, e->mnt, "victim"))
-		return -ENAMETOOLONG;
-	memset(buf, 'v', sizeof(buf));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	sfd = open(e->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0 || write(fd, buf, sizeof(buf)) != sizeof(buf) ||
-	    fsync(fd) || pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf))
-		ret = -EIO;
-	if (!ret && ovl_dm_table(&e->dm, 1))
-		ret = -EIO;
-	/* Writeback must fail, and record the error on the superblock */
-	if (!ret && (fdatasync(fd) == 0 || errno != EIO))
-		ret = -EPROTO;
-	ovl_dm_table(&e->dm, 0);
-	if (!ret && seen && (syncfs(sfd) == 0 || errno != EIO))
-		ret = -EPROTO;
-	close(fd);
-	if (sfd >= 0)
-		close(sfd);
-	unlink(path);
-	return ret;
 }
 
 static void vr_write_data(struct __test_metadata *_metadata, const char *dir)
@@ -223,69 +54,24 @@ static void vr_check_data(struct __test_metadata *_metadata, const char *dir)
 	EXPECT_EQ(0, vt_check_file(dir, "big", big));
 }
 
-static void vr_forge(struct __test_metadata *_metadata, struct vr_env *e,
+static void vr_forge(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		     const struct ovl_volatile_ckpt *orig,
 		     enum ovl_case_action act)
 {
-	struct ovl_volatile_ckpt c = *orig;
-	char raw[sizeof(c) + 1];
+	unsigned char raw[sizeof(*orig) + 1];
+	size_t len;
 
-	switch (act) {
-	case OVL_ACT_FORGE_MAGIC:
-		c.magic ^= htole32(1);
-		break;
-	case OVL_ACT_FORGE_VERSION:
-		c.version = OVL_VOLATILE_CKPT_V1 + 1;
-		break;
-	case OVL_ACT_FORGE_SIZE:
-		c.size = htole16(OVL_VOLATILE_CKPT_V1_SIZE + 8);
-		break;
-	case OVL_ACT_FORGE_FLAGS:
-		c.flags = htole32(1);
-		break;
-	case OVL_ACT_FORGE_AUTH_UNKNOWN:
-		c.authority = 77;
-		break;
-	case OVL_ACT_FORGE_AUTH_OTHER:
-		c.authority = c.authority == OVL_VOLATILE_AUTH_KERNEL ?
-				      OVL_VOLATILE_AUTH_MODULE :
-				      OVL_VOLATILE_AUTH_KERNEL;
-		break;
-	case OVL_ACT_FORGE_NONCE:
-		c.nonce[7] ^= 0x40;
-		break;
-	case OVL_ACT_FORGE_SB_INSTANCE:
-		c.sb_instance = htole64(le64toh(c.sb_instance) + 1);
-		break;
-	case OVL_ACT_FORGE_ERRSEQ:
-		/* The next error: counter bumped, errno EIO, not seen */
-		c.errseq = htole32((le32toh(c.errseq) & ~0xfffU) + (1U << 13) +
-				   EIO);
-		break;
-	case OVL_ACT_FORGE_BINDING:
-		c.binding = htole64(le64toh(c.binding) + 1);
-		break;
-	case OVL_ACT_XATTR_TRUNCATED:
-		ASSERT_EQ(0, ovl_ckpt_write(e->l.work, OVL_TRUSTED_XATTR, &c,
-					    sizeof(c) - 1));
-		return;
-	case OVL_ACT_XATTR_OVERSIZED:
-		memcpy(raw, &c, sizeof(c));
-		raw[sizeof(c)] = 0;
-		ASSERT_EQ(0, ovl_ckpt_write(e->l.work, OVL_TRUSTED_XATTR, raw,
-					    sizeof(raw)));
-		return;
-	default:
-		ASSERT_TRUE(0) TH_LOG("not a forging action: %d", act);
-	}
-	ASSERT_NE(0, memcmp(&c, orig, sizeof(c)));
-	ASSERT_EQ(0,
-		  ovl_ckpt_write(e->l.work, OVL_TRUSTED_XATTR, &c, sizeof(c)));
+	len = ovl_case_forge(orig, act, OVL_VOLATILE_AUTH_MODULE, raw);
+	ASSERT_NE(0, len) TH_LOG("action %d forges nothing", act);
+	if (len == sizeof(*orig))
+		ASSERT_NE(0, memcmp(raw, orig, len));
+	ASSERT_EQ(0, ovl_ckpt_write(e->l.work, OVL_TRUSTED_XATTR, raw, len));
 }
 
 /* Copy the workdir's marker and checkpoint, bit for bit, to work2. */
-static void vr_copy_workdir(struct __test_metadata *_metadata, struct vr_env *e,
-			    const void *ckpt, size_t len)
+static void vr_copy_workdir(struct __test_metadata *_metadata,
+			    struct ovl_case_env *e, const void *ckpt,
+			    size_t len)
 {
 	static const char *const dirs[] = { "work", "work/incompat",
 					    OVL_VOLATILE_DIR };
@@ -302,7 +88,7 @@ static void vr_copy_workdir(struct __test_metadata *_metadata, struct vr_env *e,
 }
 
 /* Everything before the next mount, per action. */
-static void vr_act(struct __test_metadata *_metadata, struct vr_env *e,
+static void vr_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		   const struct ovl_verdict_case *c,
 		   const struct ovl_volatile_ckpt *orig, const char **work,
 		   const char **opts)
@@ -338,7 +124,8 @@ static void vr_act(struct __test_metadata *_metadata, struct vr_env *e,
 	case OVL_ACT_WB_ERROR:
 	case OVL_ACT_WB_ERROR_SEEN:
 		ASSERT_EQ(0,
-			  vr_wb_error(e, c->action == OVL_ACT_WB_ERROR_SEEN));
+			  ovl_dm_wb_error(&e->dm,
+					  c->action == OVL_ACT_WB_ERROR_SEEN));
 		break;
 	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
 		vr_forge(_metadata, e, orig, c->action);
@@ -356,10 +143,14 @@ static void vr_act(struct __test_metadata *_metadata, struct vr_env *e,
 		ASSERT_EQ(0, mkdir(path, 0755));
 		break;
 	case OVL_ACT_IN_USE:
-		ASSERT_EQ(0, vr_mount_at(e, e->merged2, e->l.work, "volatile"));
+		ASSERT_EQ(0,
+			  ovl_case_mount(e, e->merged2, e->l.work, "volatile"));
 		break;
 	case OVL_ACT_IN_USE_NS:
-		ASSERT_EQ(0, vr_hold_in_other_ns(e));
+		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, e->l.work));
+		break;
+	case OVL_ACT_RO_UPPER:
+		ASSERT_EQ(0, ovl_case_upper_ro(e));
 		break;
 	case OVL_ACT_DISABLED:
 		ASSERT_EQ(0, ovl_write_param("volatile_reuse", "N"));
@@ -368,17 +159,19 @@ static void vr_act(struct __test_metadata *_metadata, struct vr_env *e,
 	}
 }
 
-static void vr_run_case(struct __test_metadata *_metadata, struct vr_env *e,
+static void vr_run_case(struct __test_metadata *_metadata,
+			struct ovl_case_env *e,
 			const struct ovl_verdict_case *c)
 {
 	struct ovl_volatile_ckpt orig;
 	char before[sizeof(orig) + 8], after[sizeof(orig) + 8];
 	ssize_t blen, alen;
 	const char *work = e->l.work, *opts = "volatile";
+	static char klog[65536];
 	int ret;
 
 	/* The first volatile mount leaves a marker with a checkpoint */
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	vr_write_data(_metadata, e->l.merged);
 	ASSERT_EQ(0, umount(e->l.merged));
 	ASSERT_EQ(sizeof(orig), ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR,
@@ -389,7 +182,7 @@ static void vr_run_case(struct __test_metadata *_metadata, struct vr_env *e,
 
 	e->kmsg = ovl_kmsg_open();
 	ASSERT_LE(0, e->kmsg);
-	ret = vr_mount_at(e, e->l.merged, work, opts);
+	ret = ovl_case_mount(e, e->l.merged, work, opts);
 	if (!c->err) {
 		ASSERT_EQ(0, ret) TH_LOG("%s: reuse refused", e->fstype);
 		vr_check_data(_metadata, e->l.merged);
@@ -400,9 +193,16 @@ static void vr_run_case(struct __test_metadata *_metadata, struct vr_env *e,
 			umount(e->l.merged);
 		ASSERT_EQ(-c->err, ret)
 		TH_LOG("%s: expected %s", e->fstype, strerror(c->err));
-		EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, c->reason))
-		TH_LOG("%s: no 'reason=%s' in the kernel log", e->fstype,
-		       c->reason);
+		ovl_kmsg_read(e->kmsg, klog, sizeof(klog));
+		if (c->action == OVL_ACT_RO_UPPER) {
+			EXPECT_TRUE(ovl_log_says_read_only(klog))
+			TH_LOG("%s: no read-only upper in the kernel log:\n%s",
+			       e->fstype, klog);
+		} else {
+			EXPECT_TRUE(ovl_log_has_reason(klog, c->reason))
+			TH_LOG("%s: no 'reason=%s' in the kernel log:\n%s",
+			       e->fstype, c->reason, klog);
+		}
 		vr_check_data(_metadata, e->l.upper);
 	}
 	/* Reuse or refusal: the marker and its checkpoint stay as they were */
@@ -415,7 +215,7 @@ static void vr_run_case(struct __test_metadata *_metadata, struct vr_env *e,
 
 FIXTURE(verdict)
 {
-	struct vr_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_VARIANT(verdict)
@@ -448,33 +248,14 @@ FIXTURE_SETUP(verdict)
 
 FIXTURE_TEARDOWN(verdict)
 {
-	vr_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 }
 
 TEST_F_TIMEOUT(verdict, case, 300)
 {
-	const struct ovl_verdict_case *c = &variant->c;
-	unsigned int i, ran = 0;
-	int err;
+	unsigned int ran;
 
-	for (i = 0; i < ARRAY_SIZE(vr_fses); i++) {
-		const struct vr_fs *f = &vr_fses[i];
-
-		if (!(c->fs & f->bit))
-			continue;
-		err = vr_env_init(&self->e, f);
-		if (err == -ENXIO) {
-			TH_LOG("%s: no scratch device, not run", f->fs.fstype);
-			vr_env_fini(&self->e);
-			continue;
-		}
-		ASSERT_EQ(0, err)
-		TH_LOG("%s (bit %u): setup failed: %s", f->fs.fstype, f->bit,
-		       strerror(-err));
-		vr_run_case(_metadata, &self->e, c);
-		vr_env_fini(&self->e);
-		ran++;
-	}
+	ovl_case_run(_metadata, &self->e, &variant->c, 0, vr_run_case, &ran);
 	if (!ran)
 		SKIP(return, "no upper fs of this case available");
 }
@@ -482,15 +263,15 @@ TEST_F_TIMEOUT(verdict, case, 300)
 /* Per upper fs tests. */
 FIXTURE(reuse)
 {
-	struct vr_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_VARIANT(reuse)
 {
-	struct vr_fs f;
+	struct ovl_case_fs f;
 };
 
-/* tmpfs, ext4 and xfs: the first three of vr_fses */
+/* tmpfs, ext4 and xfs: the first three of ovl_case_fses */
 static struct __fixture_variant_metadata vr_fs_variants[3];
 
 static void __attribute__((constructor)) vr_register_fses(void)
@@ -500,7 +281,7 @@ static void __attribute__((constructor)) vr_register_fses(void)
 
 	for (i = 0; i < ARRAY_SIZE(vr_fs_variants); i++) {
 		vr_fs_variants[i].name = names[i];
-		vr_fs_variants[i].data = &vr_fses[i];
+		vr_fs_variants[i].data = &ovl_case_fses[i];
 		__register_fixture_variant(&_reuse_fixture_object,
 					   &vr_fs_variants[i]);
 	}
@@ -514,7 +295,7 @@ FIXTURE_SETUP(reuse)
 	ASSERT_EQ(0, vt_private_ns());
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
-	err = vr_env_init(&self->e, &variant->f);
+	err = ovl_case_env_init(&self->e, &variant->f, 0);
 	if (err == -ENXIO)
 		SKIP(return, "no %s scratch device", variant->f.fs.fstype);
 	ASSERT_EQ(0, err);
@@ -522,18 +303,19 @@ FIXTURE_SETUP(reuse)
 
 FIXTURE_TEARDOWN(reuse)
 {
-	vr_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 }
 
 /* Volatile, write, unmount, volatile again: 100 times, nothing lost. */
 TEST_F_TIMEOUT(reuse, hundred_times, 600)
 {
-	struct vr_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	char name[32], data[64], big[BIG_LEN];
 	int i, j;
 
 	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"))
+		ASSERT_EQ(0,
+			  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"))
 		TH_LOG("cycle %d", i);
 		for (j = 0; j < i; j++) {
 			snprintf(name, sizeof(name), "f%d", j);
@@ -559,7 +341,7 @@ TEST_F_TIMEOUT(reuse, hundred_times, 600)
 /* What userspace reads is what the checkpoint holds. */
 TEST_F(reuse, ids_match_checkpoint)
 {
-	struct vr_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	struct ovl_volatile_ckpt c, c2;
 	struct fs_instance fi, other;
 	char path[PATH_MAX];
@@ -574,7 +356,7 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_NE(fi.id, other.id);
 	ASSERT_EQ(0, ovl_load_uuid(uuid));
 
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	ASSERT_EQ(sizeof(c),
 		  ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR, &c, sizeof(c)));
 	EXPECT_EQ(OVL_VOLATILE_CKPT_MAGIC, le32toh(c.magic));
@@ -596,7 +378,7 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_EQ(0, umount(e->l.merged));
 
 	/* Reused, never refreshed */
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	ASSERT_EQ(0, umount(e->l.merged));
 	ASSERT_EQ(sizeof(c2),
 		  ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR, &c2, sizeof(c2)));
@@ -606,12 +388,12 @@ TEST_F(reuse, ids_match_checkpoint)
 /* With userxattr the checkpoint is user.overlay.volatile. */
 TEST_F(reuse, userxattr)
 {
-	struct vr_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	struct ovl_volatile_ckpt c;
 	struct fs_instance fi;
 
-	ASSERT_EQ(0,
-		  vr_mount_at(e, e->l.merged, e->l.work, "userxattr,volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work,
+				    "userxattr,volatile"));
 	vr_write_data(_metadata, e->l.merged);
 	ASSERT_EQ(0, umount(e->l.merged));
 	if (ovl_ckpt_read(e->l.work, OVL_USER_XATTR, &c, sizeof(c)) ==
@@ -623,8 +405,8 @@ TEST_F(reuse, userxattr)
 		  ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR, &c, sizeof(c)));
 	ASSERT_EQ(0, ovl_fs_instance(e->l.upper, &fi));
 	EXPECT_EQ(fi.id, le64toh(c.sb_instance));
-	ASSERT_EQ(0,
-		  vr_mount_at(e, e->l.merged, e->l.work, "userxattr,volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work,
+				    "userxattr,volatile"));
 	vr_check_data(_metadata, e->l.merged);
 	ASSERT_EQ(0, umount(e->l.merged));
 }
@@ -653,12 +435,12 @@ static int vr_has_fs_context_log(void)
 /* fsconfig(2) callers read the reason from the fs_context fd. */
 TEST_F(reuse, reason_in_fs_context_log)
 {
-	struct vr_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	char buf[1024];
 	int fd, found = 0;
 	ssize_t n;
 
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	ASSERT_EQ(0, umount(e->l.merged));
 	fd = syscall(SYS_fsopen, "overlay", 0);
 	ASSERT_LE(0, fd);
@@ -686,23 +468,24 @@ TEST_F(reuse, reason_in_fs_context_log)
 /* The error-injection fs. */
 FIXTURE(wberr)
 {
-	struct vr_env e;
+	struct ovl_case_env e;
 };
 
 FIXTURE_SETUP(wberr)
 {
-	static const struct vr_fs dm = { OVL_FS_DMERR, { .fstype = "ext4" } };
+	static const struct ovl_case_fs dm = { OVL_FS_DMERR,
+					       { .fstype = "ext4" } };
 
 	memset(&self->e, 0, sizeof(self->e));
 	ASSERT_EQ(0, vt_private_ns());
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
-	ASSERT_EQ(0, vr_env_init(&self->e, &dm));
+	ASSERT_EQ(0, ovl_case_env_init(&self->e, &dm, 0));
 }
 
 FIXTURE_TEARDOWN(wberr)
 {
-	vr_env_fini(&self->e);
+	ovl_case_env_fini(&self->e);
 }
 
 /*
@@ -712,14 +495,14 @@ FIXTURE_TEARDOWN(wberr)
  */
 TEST_F_TIMEOUT(wberr, error_after_reuse, 120)
 {
-	struct vr_env *e = &self->e;
+	struct ovl_case_env *e = &self->e;
 	char path[PATH_MAX], buf[65536];
 	int ofd, ufd, sfd;
 
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	vr_write_data(_metadata, e->l.merged);
 	ASSERT_EQ(0, umount(e->l.merged));
-	ASSERT_EQ(0, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	vr_check_data(_metadata, e->l.merged);
 
 	memset(buf, 'x', sizeof(buf));
@@ -748,16 +531,18 @@ TEST_F_TIMEOUT(wberr, error_after_reuse, 120)
 	ASSERT_EQ(0, umount(e->l.merged));
 
 	e->kmsg = ovl_kmsg_open();
-	ASSERT_EQ(-EIO, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(-EIO, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "unseen-upper-error"));
 	sfd = open(e->mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, sfd);
 	EXPECT_EQ(-1, syncfs(sfd));
 	close(sfd);
-	ASSERT_EQ(-EINVAL, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(-EINVAL,
+		  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "errseq-advanced"));
 	/* Permanent: still refused later */
-	ASSERT_EQ(-EINVAL, vr_mount_at(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(-EINVAL,
+		  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 }
 
 TEST_HARNESS_MAIN

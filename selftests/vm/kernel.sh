@@ -78,11 +78,15 @@ patched() {
 	[ -f "$tarball" ] || die "$tarball missing; run 'make deps'"
 	pkgver=$(dpkg-query -W -f '${Version}' "linux-source-$ver")
 	series=$top/patches/$ver/series
+	# Only what goes into the image: the diffs of files outside
+	# Documentation/ and tools/testing/, so that a docs or selftest change
+	# does not rebuild the kernel.
 	key=$( {
 		echo "$pkgver"
-		cat "$series" 2>/dev/null || true
 		for p in $(grep -v '^#' "$series" 2>/dev/null || true); do
-			cat "$top/patches/$ver/$p"
+			awk '/^diff --git /{
+				keep = $3 !~ /^a\/(Documentation|tools\/testing)\//
+			} keep' "$top/patches/$ver/$p"
 		done
 		cat "$here"/config/*.config
 	} | sha256sum | cut -c1-16)

@@ -262,6 +262,15 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	st->spec.userxattr = o->userxattr;
 	if (!o->work)
 		return ovlctl_usage_error(NULL, "no workdir given (--work)");
+	/*
+	 * Without CAP_SYS_ADMIN the trusted.* checkpoint and spec read as
+	 * absent (ENODATA), and other processes' mount namespaces cannot be
+	 * looked into: the verdict would be wrong, not just incomplete.
+	 */
+	if (geteuid() != 0)
+		return ovlctl_fail(
+			OVLCTL_EXIT_ERROR,
+			"needs root (CAP_SYS_ADMIN): the checkpoint is a trusted.* xattr and the in-use check reads every mount namespace");
 	err = resolve(o->work, &st->spec.work, "workdir");
 	if (err)
 		return err;
