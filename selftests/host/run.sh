@@ -13,7 +13,7 @@ ksft=$("$top/scripts/linux-source-files.sh" kselftest) || exit 1
 mkdir -p "$out/bin"
 
 CC=${CC:-cc}
-CFLAGS="-O1 -g -Wall -Wextra -Werror -std=gnu11 -fno-omit-frame-pointer"
+CFLAGS="-O1 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 

@@ -133,6 +133,9 @@ static void apply(struct ovlctl_verdict_in *in, enum ovl_case_action a)
 	case OVL_ACT_IN_USE_NS:
 		in->in_use = true;
 		break;
+	case OVL_ACT_RO_UPPER:
+		in->live.rdonly = true;
+		break;
 	case OVL_ACT_DISABLED:
 		in->reuse_disabled = true;
 		break;
