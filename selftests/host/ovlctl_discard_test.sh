@@ -77,7 +77,7 @@ outside_intact() {
 }
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..37"
 
 # --- discard, nothing mounted -------------------------------------------
 proc=$tmp/proc-empty
@@ -232,48 +232,159 @@ fi
 chmod 0700 "$proc/20" "$tmp"
 
 # --- gc -----------------------------------------------------------------
+# The host has no id authority (neither the patched kernel nor ovlvol), so
+# every pair with volatile state gets the verdict "unsupported": gc cannot
+# tell whether it is stale, reports it "unknown" and never discards it.
+# Stale and reusable pairs need an authority: selftests/vm/reboot_test.sh.
 g=$tmp/store
 mkdir -p "$g"
 mk_pair "$g/a"                             # upper/ + work/, marker
 mk_pair "$g/b" && mv "$g/b/upper" "$g/b/diff" # containers-storage layout
-mk_pair "$g/c" && rm -rf "$g/c/work/work"    # no marker: not reported
+mk_pair "$g/c" && rm -rf "$g/c/work/work"    # no volatile state: clean, not listed
 ln -s a "$g/d"                              # a symlink to a pair: ignored
 mkdir -p "$g/e/upper"                       # no work dir
 mk_pair "$g/f"                              # in use below
+mk_pair "$g/h" && rm -rf "$g/h/work/work"    # no marker, but our checkpoint
+ckpt=no
+setx "$g/h/work" trusted.overlay.volatile junk && ckpt=yes
 proc=$tmp/proc-gc
 printf '%s\n' '80 1 0:80 / /ctr rw - overlay overlay rw,lowerdir=/outside,upperdir=/upper,workdir=/work,fsync=volatile' \
 	>"$tmp/mi.gc"
 fake_pid "$proc" 7 4026533000 "$g/f" "$tmp/mi.gc"
-
-run 0 -J gc --root "$g/" &&
-	python3 - "$tmp/out" "$g" <<'EOF'
+# gc_json FILE STORE PAIR...: FILE is one JSON document listing exactly
+# these pairs (names under STORE), every column of every row set; then the
+# python on stdin runs with rows[name].
+gc_json() {
+	local f=$1 store=$2
+	shift 2
+	python3 -c '
 import json, sys
-rows = {r["pair"]: r for r in json.load(open(sys.argv[1]))["pairs"]}
-g = sys.argv[2]
-assert sorted(rows) == [g + "/a", g + "/b", g + "/f"], rows
-assert rows[g + "/a"]["state"] == "stale" and rows[g + "/a"]["action"] == "kept"
-assert rows[g + "/a"]["reason"] == "stale: volatile marker from an earlier mount"
-assert rows[g + "/b"]["upper"] == g + "/b/diff"
-assert rows[g + "/f"]["state"] == "in-use", rows[g + "/f"]
+doc = json.load(open(sys.argv[1]))
+assert list(doc) == ["pairs"], doc
+rows = {r["pair"][len(sys.argv[2]) + 1:]: r for r in doc["pairs"]}
+assert sorted(rows) == sorted(sys.argv[3:]), rows
+for r in rows.values():
+    for k in ("pair", "upper", "work", "state", "action", "reason", "detail"):
+        assert isinstance(r.get(k), str) and r[k], (k, r)
+exec(sys.stdin.read())
+' "$f" "$store" "$@" 2>>"$tmp/err"
+}
+hpairs="a b f"
+[ $ckpt = yes ] && hpairs="a b f h"
+
+run 6 -J gc --root "$g/" &&
+	gc_json "$tmp/out" "$g" $hpairs <<'EOF'
+for name in rows:
+    if name == "f":
+        continue
+    r = rows[name]
+    assert (r["state"], r["action"], r["reason"]) == ("unknown", "skipped", "unsupported"), r
+    assert "no id authority" in r["detail"], r
+assert rows["b"]["upper"].endswith("/b/diff"), rows["b"]
+assert (rows["f"]["state"], rows["f"]["action"], rows["f"]["reason"]) == ("in-use", "skipped", "in-use"), rows["f"]
+assert "/ctr" in rows["f"]["detail"], rows["f"]
 EOF
-ok $? gc_reports_marked_pairs_json
+ok $? gc_no_authority_unknown_unsupported_exit_6_json
+if [ $ckpt = yes ]; then
+	grep -q "\"pair\": \"$g/h\"" "$tmp/out"
+	ok $? gc_lists_a_checkpoint_without_marker
+else
+	skip gc_lists_a_checkpoint_without_marker "cannot set trusted.* xattrs here"
+fi
 [ -f "$g/a/upper/f" ] && [ -f "$g/b/diff/f" ] && [ -d "$g/a/work/work/incompat/volatile" ]
 ok $? gc_without_discard_changes_nothing
 
-run 0 gc --root "$g" && grep -q "^$g/a " "$tmp/out" && grep -q "PAIR" "$tmp/out"
+run 6 gc --root "$g" && head -1 "$tmp/out" | grep -q "PAIR.*STATE.*ACTION.*REASON.*DETAIL" &&
+	grep "^$g/a " "$tmp/out" | grep -q "unknown *skipped *unsupported" &&
+	! grep -q "^$g/c " "$tmp/out"
 ok $? gc_table_output
 
-run 0 gc --root "$g" --discard
-ok $? gc_discard_exit_0
-empty "$g/a/upper" && empty "$g/a/work" && empty "$g/b/diff" && empty "$g/b/work"
-ok $? gc_discard_empties_stale_pairs
+run 6 gc --root "$g" --discard
+ok $? gc_discard_unsupported_exit_6
+[ -f "$g/a/upper/f" ] && [ -f "$g/a/upper/dir/nested/deep/file" ] && [ -f "$g/b/diff/f" ] &&
+	[ -f "$g/a/work/work/incompat/volatile/dirty" ] && [ -d "$g/b/work/index" ] &&
+	{ [ $ckpt = no ] || [ "$(getx "$g/h/work" trusted.overlay.volatile)" = junk ]; } &&
+	[ -f "$g/h/upper/f" ]
+ok $? gc_discard_never_touches_unknown_pairs
 [ -f "$g/c/upper/f" ] && [ -f "$g/f/upper/f" ] && [ -d "$g/f/work/work/incompat/volatile" ] &&
 	outside_intact "$g/a" && outside_intact "$g/b"
-ok $? gc_discard_keeps_unmarked_in_use_and_outside
-grep -q "in-use" "$tmp/out" && grep "^$g/f " "$tmp/out" | grep -q skipped
+ok $? gc_discard_keeps_clean_in_use_and_outside
+grep "^$g/f " "$tmp/out" | grep -q "in-use *skipped *in-use"
 ok $? gc_discard_reports_in_use_skipped
+
+# Another ovlctl holds a workdir: skipped as in use, before any verdict.
+flock -F "$g/a/work" sleep 30 &
+holder=$!
+sleep 0.3
+run 6 -J gc --root "$g" --discard &&
+	gc_json "$tmp/out" "$g" $hpairs <<'EOF'
+r = rows["a"]
+assert (r["state"], r["action"], r["reason"]) == ("in-use", "skipped", "in-use"), r
+assert "another ovlctl" in r["detail"], r
+assert rows["b"]["reason"] == "unsupported", rows["b"]
+EOF
+ok $? gc_locked_workdir_skipped
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+holder=
+
+# Cannot tell whether in use: unknown, an error (exit 1), kept.
+proc=$tmp/proc-amb
+run 1 -J gc --root "$g" --discard &&
+	gc_json "$tmp/out" "$g" $hpairs <<'EOF'
+for r in rows.values():
+    assert (r["state"], r["action"], r["reason"]) == ("unknown", "skipped", "error"), r
+    assert "cannot tell" in r["detail"] and "/amb" in r["detail"], r
+EOF
+ok $? gc_cannot_tell_in_use_error_exit_1
+[ -f "$g/a/upper/f" ] && [ -f "$g/f/upper/f" ]
+ok $? gc_cannot_tell_keeps_pairs
+
+# The gather of `check` fails on this pair (a ',' in its path): unknown,
+# exit 1, its message in the detail, and still one JSON document.
+proc=$tmp/proc-empty
+g2=$tmp/store2
+mk_pair "$g2/x,y"
+mk_pair "$g2/z"
+run 1 -J gc --root "$g2" --discard &&
+	gc_json "$tmp/out" "$g2" "x,y" z <<'EOF'
+r = rows["x,y"]
+assert (r["state"], r["action"], r["reason"]) == ("unknown", "skipped", "error"), r
+assert "cannot be passed to overlayfs" in r["detail"], r
+assert rows["z"]["reason"] == "unsupported", rows["z"]
+EOF
+ok $? gc_gather_error_unknown_exit_1_one_json_document
+[ -f "$g2/x,y/upper/f" ] && [ -f "$g2/z/upper/f" ]
+ok $? gc_gather_error_keeps_pairs
+
+# work/work a symlink: gc cannot look for the marker, so not "clean".
+g4=$tmp/store4
+mk_pair "$g4/s" && mkdir -p "$tmp/elsewhere/incompat/volatile" &&
+	rm -rf "$g4/s/work/work" && ln -s "$tmp/elsewhere" "$g4/s/work/work"
+run 1 -J gc --root "$g4" --discard &&
+	gc_json "$tmp/out" "$g4" s <<'EOF'
+r = rows["s"]
+assert (r["state"], r["action"], r["reason"]) == ("unknown", "skipped", "error"), r
+EOF
+[ $? = 0 ] && [ -f "$g4/s/upper/f" ] && [ -L "$g4/s/work/work" ] && [ -d "$tmp/elsewhere/incompat/volatile" ]
+ok $? gc_unreadable_marker_unknown_not_clean
+
+# Nothing with volatile state: an empty list, exit 0.
+g3=$tmp/store3
+mk_pair "$g3/clean" && rm -rf "$g3/clean/work/work"
+run 0 -J gc --root "$g3" --discard &&
+	python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == {"pairs": []}' "$tmp/out" &&
+	[ -f "$g3/clean/upper/f" ]
+ok $? gc_clean_store_empty_list_exit_0
 
 run 2 gc && grep -q "no --root" "$tmp/err"
 ok $? gc_usage_error
+run 2 gc --root "$g" extra && grep -q "unexpected argument" "$tmp/err"
+ok $? gc_usage_error_extra_argument
+run 2 gc --root "$g" --bogus
+ok $? gc_usage_error_bad_option
+run 1 -J gc --root "$tmp/nonexistent" &&
+	python3 -c 'import json,sys; assert "nonexistent" in json.load(open(sys.argv[1]))["error"]' "$tmp/out"
+ok $? gc_missing_root_json_error
 
 [ $failed = 0 ]

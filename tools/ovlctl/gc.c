@@ -2,80 +2,124 @@
 /*
  * ovlctl gc --root DIR [--discard]: the boot-time sweep. Each immediate
  * subdirectory of DIR holding an upper/work pair (upper/ + work/, or the
- * containers-storage layout diff/ + work/) whose workdir carries the stock
- * volatile marker is reported, and with --discard emptied (the same code as
- * `ovlctl discard`, under the same workdir lock), unless a mounted overlay
- * uses it in some namespace or we cannot tell.
+ * containers-storage layout diff/ + work/) with volatile state (the stock
+ * marker, or a checkpoint of ours on the workdir) gets the verdict of
+ * `ovlctl check` for a volatile re-mount, under the workdir lock. A pair
+ * whose checkpoint is from another boot, whose errseq moved or that has no
+ * usable checkpoint is stale and, with --discard, emptied (the same code as
+ * `ovlctl discard`, the lock still held). A reusable pair is kept; one in
+ * use, or that gc cannot judge (no id authority, another incompat feature,
+ * an error), is skipped and never discarded.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <libsmartcols.h>
 
-#include "ovlctl.h"
+#include "state.h"
 
 /* Upper dir names, in the order tried: overlay's own, containers-storage. */
 static const char *const upper_names[] = { "upper", "diff" };
 
 struct pair {
 	char *path, *upper, *work;
-	const char *state; /* stale, reusable, in-use, unknown */
+	const char *state; /* reusable, stale, in-use, unknown, clean */
 	const char *action; /* kept, discarded, skipped, failed */
-	char *reason;
+	const char *reason; /* a verdict reason token, or "error" */
+	char *detail; /* for people */
+	int status; /* what this pair adds to the exit status */
 };
 
-/*
- * gc_pair_stale() - may the volatile upper of this pair be thrown away?
- * @upper_fd: the upper dir, open
- * @work_fd: the work dir, open; it holds the stock marker
- * @pair: the pair's path, for messages
- * @reason: set to why, a static string
- *
- * This is where the checkpoint verdict plugs in: a pair whose checkpoint is
- * from this boot and whose errseq has not moved is reusable (return 0) and
- * must be kept; one from another boot, with a moved errseq or without a
- * usable checkpoint is stale. Until then every pair with the stock marker
- * counts as stale: the marker alone says "an earlier volatile mount",
- * which stock overlayfs refuses to mount again anyway.
- *
- * Return: 1 if stale, 0 if reusable, -errno if it cannot be decided.
- */
-static int gc_pair_stale(int upper_fd, int work_fd, const char *pair,
-			 const char **reason)
+/* How bad a pair's status is, for the exit status: error > 6 > 3 > 0. */
+static int status_rank(int status)
 {
-	(void)upper_fd;
-	(void)work_fd;
-	(void)pair;
-	*reason = "stale: volatile marker from an earlier mount";
-	return 1;
+	switch (status) {
+	case OVLCTL_EXIT_OK:
+		return 0;
+	case OVLCTL_EXIT_NOT_REUSABLE:
+		return 1;
+	case OVLCTL_EXIT_UNSUPPORTED:
+		return 2;
+	default:
+		return 3;
+	}
 }
 
-/* Does the workdir open as @work_fd hold work/incompat/volatile? */
-static int has_marker(int work_fd)
+/* Set the pair's outcome; @fmt (may be NULL) is the detail. */
+static void __attribute__((format(printf, 6, 7)))
+set(struct pair *p, const char *state, const char *action, const char *reason,
+    int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->state = state;
+	p->action = action;
+	p->reason = reason;
+	p->status = status;
+	free(p->detail);
+	p->detail = NULL;
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&p->detail, fmt, ap) < 0)
+		p->detail = NULL;
+	va_end(ap);
+}
+
+/* The dir work/incompat/volatile under the workdir @work_fd: fd, -errno. */
+static int open_marker(int work_fd)
 {
 	int a, b, ret;
-	struct stat st;
 
 	a = ovlctl_open_beneath(work_fd, "work", O_PATH | O_DIRECTORY);
 	if (a < 0)
-		return a == -ENOENT ? 0 : a;
+		return a;
 	b = ovlctl_open_beneath(a, "incompat", O_PATH | O_DIRECTORY);
 	close(a);
 	if (b < 0)
-		return b == -ENOENT ? 0 : b;
-	ret = fstatat(b, "volatile", &st, AT_SYMLINK_NOFOLLOW) ?
-		      -errno :
-		      S_ISDIR(st.st_mode);
+		return b;
+	ret = ovlctl_open_beneath(b, "volatile", O_RDONLY | O_DIRECTORY);
 	close(b);
-	return ret == -ENOENT ? 0 : ret;
+	return ret;
+}
+
+static bool has_xattr(int fd, const char *name)
+{
+	return fd >= 0 && fgetxattr(fd, name, NULL, 0) >= 0;
+}
+
+/*
+ * Does the workdir @work_fd hold volatile state: the stock marker, or a
+ * checkpoint of ours (the module's, on the workdir itself; it outlives the
+ * marker ovlctl removes before a reuse)? 1, 0 or -errno. *@userxattr: the
+ * checkpoints are in the user. namespace only (an unprivileged overlay).
+ */
+static int volatile_state(int work_fd, bool *userxattr)
+{
+	int mfd = open_marker(work_fd);
+	bool trusted, user;
+
+	if (mfd < 0 && mfd != -ENOENT)
+		return mfd;
+	trusted = has_xattr(work_fd, ovlctl_ckpt_xattr(false)) ||
+		  has_xattr(mfd, ovlctl_ckpt_xattr(false));
+	user = has_xattr(work_fd, ovlctl_ckpt_xattr(true)) ||
+	       has_xattr(mfd, ovlctl_ckpt_xattr(true));
+	*userxattr = user && !trusted;
+	if (mfd >= 0)
+		close(mfd);
+	return mfd >= 0 || trusted || user;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -97,7 +141,8 @@ static int in_use(int fd, char **who)
 	return ovlctl_dir_in_use(&id, who);
 }
 
-static int pair_in_use(int ufd, int wfd, char **reason)
+/* in_use() of both dirs, the outcome set on @p unless 0. */
+static int pair_in_use(struct pair *p, int ufd, int wfd)
 {
 	char *who = NULL;
 	int ret = in_use(ufd, &who);
@@ -106,77 +151,207 @@ static int pair_in_use(int ufd, int wfd, char **reason)
 		free(who);
 		ret = in_use(wfd, &who);
 	}
-	if (ret == 1 && asprintf(reason, "in use by the overlay on %s",
-				 who ? who : "?") < 0)
-		*reason = NULL;
-	else if (ret < 0 &&
-		 asprintf(reason, "cannot tell whether in use: %s%s%s",
-			  ret == -EACCES ? "needs root" : strerror(-ret),
-			  who ? ", " : "", who ? who : "") < 0)
-		*reason = NULL;
+	if (ret > 0)
+		set(p, "in-use", "skipped", "in-use", OVLCTL_EXIT_OK,
+		    "in use by the overlay on %s", who ? who : "?");
+	else if (ret < 0)
+		set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR,
+		    "cannot tell whether in use: %s%s%s",
+		    ret == -EACCES ? "needs root" : strerror(-ret),
+		    who ? ", " : "", who ? who : "");
 	free(who);
 	return ret;
 }
 
-/* Decide and act on one pair; true if something went wrong. */
-static bool sweep_pair(struct pair *p, int ufd, int wfd, bool discard)
+static enum ovlctl_level level_of(const char *name)
 {
-	const char *why = NULL;
-	int ret;
-
-	ret = gc_pair_stale(ufd, wfd, p->path, &why);
-	if (ret < 0) {
-		p->state = "unknown";
-		p->action = "kept";
-		if (asprintf(&p->reason, "%s", strerror(-ret)) < 0)
-			p->reason = NULL;
-		return true;
-	}
-	p->state = ret ? "stale" : "reusable";
-	p->action = "kept";
-	p->reason = why ? strdup(why) : NULL;
-	if (!ret)
-		return false;
-	if (discard && flock(wfd, LOCK_EX | LOCK_NB)) {
-		int e = errno;
-
-		p->action = "skipped";
-		free(p->reason);
-		p->reason = strdup(e == EWOULDBLOCK ?
-					   "another ovlctl holds the workdir" :
-					   strerror(e));
-		return e != EWOULDBLOCK;
-	}
-	/* Under the lock when discarding: no ovlctl mount starts meanwhile. */
-	free(p->reason);
-	p->reason = NULL;
-	ret = pair_in_use(ufd, wfd, &p->reason);
-	if (ret) {
-		p->state = ret > 0 ? "in-use" : "unknown";
-		p->action = discard ? "skipped" : "kept";
-		return ret < 0 && discard;
-	}
-	p->reason = why ? strdup(why) : NULL;
-	if (!discard)
-		return false;
-	ret = ovlctl_discard_pair_fd(ufd, wfd);
-	if (ret) {
-		p->action = "failed";
-		free(p->reason);
-		if (asprintf(&p->reason, "discard: %s", strerror(-ret)) < 0)
-			p->reason = NULL;
-		return true;
-	}
-	p->action = "discarded";
-	ovlctl_log(OVLCTL_INFO, "discarded %s: %s", p->path, why);
-	return false;
+	return !strcmp(name, "error")	? OVLCTL_ERROR :
+	       !strcmp(name, "warning") ? OVLCTL_WARN :
+	       !strcmp(name, "info")	? OVLCTL_INFO :
+					  OVLCTL_DEBUG;
 }
 
-/* Look at DIR/@name: 1 and *@p filled when it is a marked pair, else 0. */
-static int look_at(int rootfd, const char *root, const char *name,
-		   struct pair *p, bool discard, bool *failed)
+/*
+ * gather() - ovlctl_state_gather(), the code path of `ovlctl check`, for gc
+ * @st: filled as by ovlctl_state_gather()
+ * @o: the pair
+ * @first_error: set to a copy of its first error message, or NULL
+ *
+ * The gather reports its errors itself, with -J as an {"error"} object on
+ * stdout, but gc prints one document. So -J is off while it runs (its
+ * messages go to stderr as text), and its messages are caught as JSON lines
+ * through the --log hook to name the first error in the pair's detail, then
+ * passed on to the real --log file, if any.
+ *
+ * Return: 0 or the gather's OVLCTL_EXIT_* status.
+ */
+static int gather(struct ovlctl_state *st, const struct ovlctl_pair_opts *o,
+		  char **first_error)
 {
-	int dfd, ufd = -1, wfd = -1, ret = 0;
+	struct ovlctl_globals saved = ovlctl;
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int ret;
+
+	*first_error = NULL;
+	mem = open_memstream(&buf, &len);
+	if (mem) {
+		ovlctl.log = mem;
+		ovlctl.log_json = true;
+	}
+	ovlctl.json = false;
+	ret = ovlctl_state_gather(st, o);
+	ovlctl.json = saved.json;
+	ovlctl.log = saved.log;
+	ovlctl.log_json = saved.log_json;
+	if (!mem)
+		return ret;
+	fclose(mem);
+	/* Only to the log file now: they were shown on stderr already. */
+	ovlctl.json = ovlctl.quiet = true;
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_object *j = json_tokener_parse(line), *lv, *msg;
+
+		if (j && json_object_object_get_ex(j, "level", &lv) &&
+		    json_object_object_get_ex(j, "msg", &msg)) {
+			enum ovlctl_level l =
+				level_of(json_object_get_string(lv));
+
+			if (l == OVLCTL_ERROR && !*first_error)
+				*first_error =
+					strdup(json_object_get_string(msg));
+			if (saved.log)
+				ovlctl_log(l, "%s",
+					   json_object_get_string(msg));
+		}
+		json_object_put(j);
+	}
+	ovlctl.json = saved.json;
+	ovlctl.quiet = saved.quiet;
+	free(buf);
+	return ret;
+}
+
+static bool same_inode(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * sweep_pair() - decide on one pair with volatile state, and act
+ * @p: the pair; its outcome is set here
+ * @ufd: the upper dir, open
+ * @wfd: the work dir, open; locked here, the lock held until it is closed
+ * @userxattr: the checkpoint is in the user. namespace
+ * @discard: empty it when stale
+ *
+ * Under the workdir lock (so no `ovlctl mount` starts until gc is done with
+ * the pair): the same gather and verdict as `ovlctl check` for a volatile
+ * re-mount. A pair whose upper can no longer be trusted is stale; one that
+ * may be reused is kept; one in use, or that gc cannot judge, is skipped
+ * and never discarded.
+ */
+static void sweep_pair(struct pair *p, int ufd, int wfd, bool userxattr,
+		       bool discard)
+{
+	struct ovlctl_pair_opts o = { .upper = p->upper,
+				      .work = p->work,
+				      .userxattr = userxattr,
+				      .want_volatile = true,
+				      .no_lowers = true };
+	struct ovlctl_state st;
+	enum ovlctl_reason r;
+	char *err = NULL;
+	int ret;
+
+	if (flock(wfd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			set(p, "in-use", "skipped", "in-use", OVLCTL_EXIT_OK,
+			    "another ovlctl holds the workdir");
+		else
+			set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR,
+			    "locking the workdir: %s", strerror(errno));
+		return;
+	}
+	/* First with our fds, for a precise message when it cannot tell. */
+	if (pair_in_use(p, ufd, wfd))
+		return;
+	ret = gather(&st, &o, &err);
+	if (ret) {
+		set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR, "%s",
+		    err ? err : "gathering the state failed");
+		goto out;
+	}
+	if (!same_inode(st.upper_fd, ufd) || !same_inode(st.work_fd, wfd)) {
+		set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR,
+		    "the upper or work dir was replaced during the sweep");
+		goto out;
+	}
+	/* Never touched when in use, whatever else the verdict says. */
+	r = st.in.in_use ? OVLCTL_IN_USE : st.verdict.reason;
+	switch (r) {
+	case OVLCTL_OK:
+		if (st.verdict.fresh)
+			set(p, "clean", "kept", "ok", OVLCTL_EXIT_OK,
+			    "no volatile state left: nothing to reuse");
+		else
+			set(p, "reusable", "kept", "ok", OVLCTL_EXIT_OK, "%s",
+			    ovlctl_reason_text(r));
+		break;
+	case OVLCTL_IN_USE:
+		set(p, "in-use", "skipped", "in-use", OVLCTL_EXIT_OK,
+		    "in use by the overlay on %s",
+		    st.in_use_by ? st.in_use_by : "?");
+		break;
+	case OVLCTL_NO_CHECKPOINT:
+	case OVLCTL_BAD_CHECKPOINT:
+	case OVLCTL_NONCE_CHANGED:
+	case OVLCTL_SB_INSTANCE_CHANGED:
+	case OVLCTL_ERRSEQ_ADVANCED:
+	case OVLCTL_UNSEEN_UPPER_ERROR:
+	case OVLCTL_BINDING_MISMATCH:
+		/* The upper can no longer be trusted. */
+		set(p, "stale", "kept", ovlctl_reason_name(r), OVLCTL_EXIT_OK,
+		    "%s%s%s", ovlctl_reason_text(r), st.ckpt_why ? ": " : "",
+		    st.ckpt_why ? st.ckpt_why : "");
+		if (!discard)
+			break;
+		ret = ovlctl_discard_pair_fd(ufd, wfd);
+		if (ret) {
+			set(p, "stale", "failed", ovlctl_reason_name(r),
+			    OVLCTL_EXIT_ERROR, "discard: %s", strerror(-ret));
+			break;
+		}
+		p->action = "discarded";
+		ovlctl_log(OVLCTL_INFO, "discarded %s: %s", p->path,
+			   ovlctl_reason_name(r));
+		break;
+	default:
+		/*
+		 * unsupported (no authority: gc cannot tell), other-incompat,
+		 * read-only-upper...: not for gc to decide.
+		 */
+		set(p, "unknown", "skipped", ovlctl_reason_name(r),
+		    r == OVLCTL_UNSUPPORTED ? OVLCTL_EXIT_UNSUPPORTED :
+					      OVLCTL_EXIT_NOT_REUSABLE,
+		    "%s", ovlctl_reason_text(r));
+	}
+out:
+	free(err);
+	ovlctl_state_free(&st);
+}
+
+/* Look at DIR/@name: 1 and *@p filled when it is a pair with volatile state. */
+static int look_at(int rootfd, const char *root, const char *name,
+		   struct pair *p, bool discard)
+{
+	int dfd, ufd = -1, wfd = -1, ret = 0, state;
+	bool userxattr = false;
 	size_t i;
 
 	dfd = ovlctl_open_beneath(rootfd, name, O_RDONLY | O_DIRECTORY);
@@ -193,14 +368,9 @@ static int look_at(int rootfd, const char *root, const char *name,
 	wfd = ovlctl_open_beneath(dfd, "work", O_RDONLY | O_DIRECTORY);
 	if (wfd < 0)
 		goto out;
-	ret = has_marker(wfd);
-	if (ret <= 0) {
-		if (ret < 0)
-			ovlctl_log(OVLCTL_WARN, "%s/%s/work: %s", root, name,
-				   strerror(-ret));
-		ret = 0;
-		goto out;
-	}
+	state = volatile_state(wfd, &userxattr);
+	if (!state)
+		goto out; /* clean (never volatile, sealed, discarded) */
 	memset(p, 0, sizeof(*p));
 	if (asprintf(&p->path, "%s/%s", root, name) < 0 ||
 	    asprintf(&p->upper, "%s/%s", p->path, upper_names[i]) < 0 ||
@@ -210,8 +380,14 @@ static int look_at(int rootfd, const char *root, const char *name,
 		ret = -ENOMEM;
 		goto out;
 	}
-	*failed |= sweep_pair(p, ufd, wfd, discard);
+	ret = 1;
+	if (state < 0) /* cannot look: never "clean" */
+		set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR,
+		    "%s/work/incompat: %s", p->work, strerror(-state));
+	else
+		sweep_pair(p, ufd, wfd, userxattr, discard);
 out:
+	/* Closing the workdir drops its lock. */
 	if (wfd >= 0)
 		close(wfd);
 	if (ufd >= 0)
@@ -223,7 +399,8 @@ out:
 static int print_pairs(const struct pair *pairs, size_t n)
 {
 	static const char *const names[] = { "PAIR",  "UPPER",	"WORK",
-					     "STATE", "ACTION", "REASON" };
+					     "STATE", "ACTION", "REASON",
+					     "DETAIL" };
 	struct libscols_table *tb = scols_new_table();
 	size_t i, c;
 
@@ -237,7 +414,8 @@ static int print_pairs(const struct pair *pairs, size_t n)
 	for (i = 0; i < n; i++) {
 		const char *cells[] = { pairs[i].path,	 pairs[i].upper,
 					pairs[i].work,	 pairs[i].state,
-					pairs[i].action, pairs[i].reason };
+					pairs[i].action, pairs[i].reason,
+					pairs[i].detail };
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 
 		if (!ln)
@@ -259,9 +437,10 @@ static void gc_usage(void)
 	printf("Usage:\n"
 	       " ovlctl [-J] gc --root <dir> [--discard]\n"
 	       "\n"
-	       "Boot-time sweep: report the upper/work pairs under <dir>\n"
-	       "(<dir>/*/upper + work, or diff + work) left by an earlier\n"
-	       "volatile mount, and with --discard empty them.\n"
+	       "Boot-time sweep: give the verdict of `check` to each upper/work\n"
+	       "pair under <dir> (<dir>/*/upper + work, or diff + work) left by\n"
+	       "a volatile mount, and with --discard empty the stale ones: from\n"
+	       "another boot, errseq moved, no usable checkpoint.\n"
 	       "\n"
 	       "Options:\n"
 	       " -r, --root <dir>   the directory holding the pairs\n"
@@ -279,10 +458,10 @@ int cmd_gc(int argc, char **argv)
 	};
 	struct pair *pairs = NULL;
 	size_t npairs = 0, nnames = 0, i;
-	bool discard = false, failed = false;
+	bool discard = false;
 	char **names = NULL, *root_path;
 	const char *root = NULL;
-	int c, rootfd, err = 0, ret;
+	int c, rootfd, err = 0, ret, status = OVLCTL_EXIT_OK;
 	struct dirent *e;
 	DIR *d;
 
@@ -306,6 +485,9 @@ int cmd_gc(int argc, char **argv)
 					  argv[optind]);
 	if (!root)
 		return ovlctl_usage_error("gc", "no --root given");
+	if (geteuid() != 0)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR,
+				   "gc needs root (CAP_SYS_ADMIN)");
 	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "--root %s: %s", root,
@@ -349,11 +531,14 @@ int cmd_gc(int argc, char **argv)
 		goto nomem;
 	for (i = 0; i < nnames; i++) {
 		ret = look_at(rootfd, root_path, names[i], &pairs[npairs],
-			      discard, &failed);
+			      discard);
 		if (ret < 0) {
 			err = ret;
 			goto out;
 		}
+		if (ret &&
+		    status_rank(pairs[npairs].status) > status_rank(status))
+			status = pairs[npairs].status;
 		npairs += ret;
 	}
 	err = print_pairs(pairs, npairs);
@@ -365,7 +550,7 @@ out:
 		free(pairs[i].path);
 		free(pairs[i].upper);
 		free(pairs[i].work);
-		free(pairs[i].reason);
+		free(pairs[i].detail);
 	}
 	free(pairs);
 	for (i = 0; i < nnames; i++)
@@ -376,5 +561,5 @@ out:
 	if (err)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "gc %s: %s", root,
 				   strerror(-err));
-	return failed ? OVLCTL_EXIT_ERROR : OVLCTL_EXIT_OK;
+	return status;
 }

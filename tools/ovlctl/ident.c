@@ -96,11 +96,17 @@ static int load_module(const char *name)
 
 static int open_ovlvol(bool load)
 {
+	/* Once per process: gc asks for every pair, libkmod logs each miss */
+	static bool load_failed;
 	int fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 && errno == ENOENT && load &&
-	    load_module(OVLVOL_DEVICE_NAME) == 0)
-		fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && load && !load_failed) {
+		if (load_module(OVLVOL_DEVICE_NAME) == 0)
+			fd = open("/dev/" OVLVOL_DEVICE_NAME,
+				  O_RDONLY | O_CLOEXEC);
+		else
+			load_failed = true;
+	}
 	return fd < 0 ? -errno : fd;
 }
 

@@ -301,7 +301,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 			"no upperdir given (--upper) and none recorded on %s",
 			st->spec.work.path);
 	}
-	st->spec.nlowers = o->nlowers ? o->nlowers : rec.nlowers;
+	st->spec.nlowers = o->nlowers	? o->nlowers :
+			   o->no_lowers ? 0 :
+					  rec.nlowers;
 	st->spec.lowers =
 		calloc(st->spec.nlowers + 1, sizeof(*st->spec.lowers));
 	if (!st->spec.lowers)
@@ -311,14 +313,14 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		if (err)
 			return err;
 	}
-	for (i = 0; !o->nlowers && i < rec.nlowers; i++) {
+	for (i = 0; !o->nlowers && i < st->spec.nlowers; i++) {
 		st->spec.lowers[i].path = strdup(rec.lowers[i].path);
 		if (ovlctl_dirid(rec.lowers[i].path, &st->spec.lowers[i].id))
 			return ovlctl_fail(OVLCTL_EXIT_ERROR,
 					   "recorded lowerdir '%s': %s",
 					   rec.lowers[i].path, strerror(errno));
 	}
-	if (!st->spec.nlowers)
+	if (!st->spec.nlowers && !o->no_lowers)
 		return ovlctl_usage_error(
 			NULL,
 			"no lowerdir given (--lower) and none recorded on %s",
@@ -328,7 +330,8 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	else if (rec.options)
 		st->spec.options = strdup(rec.options);
 	/* Recorded ids against what is there now: a replaced layer differs. */
-	in->lower_changed = st->have_recorded && lowers_differ(&st->spec, &rec);
+	in->lower_changed = st->have_recorded && !o->no_lowers &&
+			    lowers_differ(&st->spec, &rec);
 	spec_free(&rec);
 
 	st->upper_fd = open_dir(&st->spec.upper, "upperdir");

@@ -45,6 +45,11 @@ struct ovlctl_pair_opts {
 	const char *options;
 	bool userxattr;
 	bool want_volatile;
+	/*
+	 * No mount follows (gc): the lowers are neither needed nor compared
+	 * with the recorded ones, so lower-changed never comes up.
+	 */
+	bool no_lowers;
 };
 
 /*
