@@ -83,6 +83,10 @@ ovlctl-install: ovlctl
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ovlctl
 	install -D -m 0644 tools/ovlctl/ovlctl-gc.service \
 		$(DESTDIR)/lib/systemd/system/ovlctl-gc.service
+	mkdir -p $(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d
+	sed 's|"/usr/sbin/ovlctl"|"$(PREFIX)/sbin/ovlctl"|' tools/ovlctl/ovlctl-hook.json \
+		>$(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d/ovlctl-hook.json
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d/ovlctl-hook.json
 
 module-install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install

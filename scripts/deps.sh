@@ -19,6 +19,8 @@ pkgs=(
 	libmount-dev libkmod-dev libsmartcols-dev libjson-c-dev uuid-dev
 	# guests: QEMU (TCG), busybox as PID 1, scratch filesystems, dm-error
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs dmsetup
+	# a real OCI runtime for `ovlctl runtime` in the guests
+	crun
 )
 
 installed=" $(dpkg-query -W -f '${db:Status-Abbrev}${Package} ' "${pkgs[@]}" \

@@ -10,9 +10,9 @@
  *   checked against checksums recorded when it was written;
  * - verdict: every row of ovl_verdict_cases[] produced for real through
  *   "ovlctl -J mount": exit status, JSON reason, and a refusal changes
- *   nothing;
+ *   nothing; "ovlctl gc" reports the pair as that verdict says;
  * - cli: lower-changed, --on-invalid=discard, list across mount namespaces,
- *   concurrent mounts of one workdir, hostile paths.
+ *   concurrent mounts of one workdir, hostile paths, userxattr, no root.
  *
  * Where ovlctl has no authority (a stock kernel without the module) every
  * test SKIPs and says so.
@@ -29,6 +29,8 @@
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <dirent.h>
+
+#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "ovl_volatile_test.h"
@@ -159,106 +161,105 @@ static int rs_runv(const char *const *argv)
 	       rs_last.out, rs_last.err)
 
 /*
- * The string value of the first member "@key" in the JSON text @json,
- * unescaped into @val. Returns where the value ends, or NULL.
+ * Find a member "@key" with a string value, depth first through objects
+ * and arrays; with @want, one whose value is @want. Copies the value to
+ * @val (when not NULL) and returns 1, or returns 0.
  */
-static const char *rs_json_next(const char *json, const char *key, char *val,
-				size_t len)
+static int rs_json_find(json_object *o, const char *key, const char *want,
+			char *val, size_t len)
 {
-	char pat[64];
-	const char *p = json, *q;
-	size_t n;
+	json_object *v;
+	size_t i;
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	for (; (p = strstr(p, pat)); p++) {
-		q = p + strlen(pat);
-		while (isspace((unsigned char)*q))
-			q++;
-		if (*q++ != ':')
-			continue;
-		while (isspace((unsigned char)*q))
-			q++;
-		if (*q != '"')
-			continue;
-		for (n = 0, q++; *q && *q != '"'; q++) {
-			char c = *q;
-
-			if (c == '\\') {
-				unsigned int u;
-
-				switch (*++q) {
-				case 'n':
-					c = '\n';
-					break;
-				case 't':
-					c = '\t';
-					break;
-				case 'u':
-					if (sscanf(q + 1, "%4x", &u) != 1)
-						return NULL;
-					c = u < 0x80 ? (char)u : '?';
-					q += 4;
-					break;
-				case '\0':
-					return NULL;
-				default:
-					c = *q;
-				}
-			}
-			if (n + 1 < len)
-				val[n++] = c;
-		}
-		if (*q != '"')
-			return NULL;
-		val[n] = '\0';
-		return q + 1;
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			if (rs_json_find(json_object_array_get_idx(o, i), key,
+					 want, val, len))
+				return 1;
+		return 0;
 	}
-	return NULL;
-}
-
-static int rs_json_str(const char *json, const char *key, char *val, size_t len)
-{
-	return rs_json_next(json, key, val, len) ? 0 : -ENOENT;
-}
-
-/* Does @json hold a member "@key" with the string value @want? */
-static int rs_json_has(const char *json, const char *key, const char *want)
-{
-	char val[PATH_MAX];
-	const char *p = json;
-
-	/* Every occurrence, not only the first. */
-	while ((p = rs_json_next(p, key, val, sizeof(val))))
-		if (!strcmp(val, want))
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	if (json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string) &&
+	    (!want || !strcmp(json_object_get_string(v), want))) {
+		if (val)
+			snprintf(val, len, "%s", json_object_get_string(v));
+		return 1;
+	}
+	json_object_object_foreach(o, k, child)
+	{
+		(void)k;
+		if (rs_json_find(child, key, want, val, len))
 			return 1;
+	}
 	return 0;
 }
 
-/* How many top-level JSON values @s holds (objects and arrays only). */
+/*
+ * The JSON values in the text @s (ovlctl -J prints one; the JSON-lines
+ * log several): how many, or -1 if @s is not a sequence of JSON values.
+ * With @key, also look for a string member "@key" (whose value is @want,
+ * when not NULL) in them, depth first: *@found says whether one was, and
+ * @val (when not NULL) gets its value.
+ */
+static int rs_json_scan(const char *s, const char *key, const char *want,
+			char *val, size_t len, int *found)
+{
+	json_tokener *tok = json_tokener_new();
+	size_t off = 0, end = strlen(s);
+	int n = 0;
+
+	if (found)
+		*found = 0;
+	if (!tok)
+		return -1;
+	for (;;) {
+		json_object *o;
+
+		while (off < end && isspace((unsigned char)s[off]))
+			off++;
+		if (off == end)
+			break;
+		json_tokener_reset(tok);
+		o = json_tokener_parse_ex(tok, s + off, end - off);
+		if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+			json_object_put(o);
+			n = -1;
+			break;
+		}
+		off += json_tokener_get_parse_end(tok);
+		n++;
+		if (key && !*found)
+			*found = rs_json_find(o, key, want, val, len);
+		json_object_put(o);
+	}
+	json_tokener_free(tok);
+	return n;
+}
+
+/* The first string member "@key" in the JSON output @json, into @val. */
+static int rs_json_str(const char *json, const char *key, char *val, size_t len)
+{
+	int found;
+
+	return rs_json_scan(json, key, NULL, val, len, &found) > 0 && found ?
+		       0 :
+		       -ENOENT;
+}
+
+/* Does the JSON output @json hold a member "@key" with the value @want? */
+static int rs_json_has(const char *json, const char *key, const char *want)
+{
+	int found;
+
+	return rs_json_scan(json, key, want, NULL, 0, &found) > 0 && found;
+}
+
+/* How many JSON values @s holds, -1 if it is not JSON. */
 static int rs_json_docs(const char *s)
 {
-	int depth = 0, docs = 0, in_str = 0;
-
-	for (; *s; s++) {
-		if (in_str) {
-			if (*s == '\\' && s[1])
-				s++;
-			else if (*s == '"')
-				in_str = 0;
-			continue;
-		}
-		if (*s == '"') {
-			in_str = 1;
-		} else if (*s == '{' || *s == '[') {
-			if (!depth++)
-				docs++;
-		} else if (*s == '}' || *s == ']') {
-			depth--;
-		} else if (!depth && !isspace((unsigned char)*s)) {
-			return -1;
-		}
-	}
-	return depth ? -1 : docs;
+	return rs_json_scan(s, NULL, NULL, NULL, 0, NULL);
 }
 
 /* Is @target a mount point in this mount namespace? */
@@ -1066,6 +1067,84 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 	}
 }
 
+/*
+ * What `ovlctl gc` makes of the pair after the action of @c: the verdict
+ * of a volatile re-mount, so "reusable" where it is ok (also when the next
+ * mount is not volatile, or uses a copied workdir: gc looks at the pair),
+ * "in-use", "unknown" where it cannot tell or must not touch, else
+ * "stale".
+ */
+static const char *rs_gc_state(const struct ovl_verdict_case *c)
+{
+	static const char *const unknown[] = { "other-incompat",
+					       "read-only-upper",
+					       "unsupported" };
+	unsigned int i;
+
+	if (!c->err || c->action == OVL_ACT_NOT_VOLATILE ||
+	    c->action == OVL_ACT_COPY_WORKDIR)
+		return "reusable";
+	if (c->err == EBUSY)
+		return "in-use";
+	for (i = 0; i < ARRAY_SIZE(unknown); i++)
+		if (!strcmp(c->reason, unknown[i]))
+			return "unknown";
+	return "stale";
+}
+
+/* The "state" and "reason" gc's JSON output @json gives the pair @pair. */
+static int rs_gc_pair(const char *json, const char *pair, char *state,
+		      char *reason, size_t len)
+{
+	json_object *root = json_tokener_parse(json), *pairs, *v;
+	int ret = -ENOENT;
+	size_t i;
+
+	if (!root || !json_object_object_get_ex(root, "pairs", &pairs) ||
+	    !json_object_is_type(pairs, json_type_array))
+		goto out;
+	for (i = 0; i < json_object_array_length(pairs); i++) {
+		json_object *p = json_object_array_get_idx(pairs, i);
+
+		if (!json_object_object_get_ex(p, "pair", &v) ||
+		    strcmp(json_object_get_string(v), pair))
+			continue;
+		if (!json_object_object_get_ex(p, "state", &v))
+			break;
+		snprintf(state, len, "%s", json_object_get_string(v));
+		if (!json_object_object_get_ex(p, "reason", &v))
+			break;
+		snprintf(reason, len, "%s", json_object_get_string(v));
+		ret = 0;
+		break;
+	}
+out:
+	json_object_put(root);
+	return ret;
+}
+
+/* gc, reporting only, on the fs of @e: the pair as rs_gc_state() says. */
+static void rs_check_gc(struct __test_metadata *_metadata,
+			struct ovl_case_env *e,
+			const struct ovl_verdict_case *c)
+{
+	char root[PATH_MAX], state[64], reason[64];
+	const char *want = rs_gc_state(c);
+
+	snprintf(root, sizeof(root), "%s", e->l.base);
+	*strrchr(root, '/') = '\0';
+	OVLCTL("-J", "gc", "--root", root);
+	ASSERT_EQ(0, rs_gc_pair(rs_last.out, e->l.base, state, reason,
+				sizeof(state)))
+	TH_LOG("%s: gc did not report %s\nstdout: %s\nstderr: %s", e->fstype,
+	       e->l.base, rs_last.out, rs_last.err);
+	EXPECT_STREQ(want, state)
+	TH_LOG("%s: gc: %s (%s), want %s\nstdout: %s\nstderr: %s", e->fstype,
+	       state, reason, want, rs_last.out, rs_last.err);
+	if (!strcmp(want, "stale") || !strcmp(want, "unknown"))
+		EXPECT_STREQ(c->reason, reason);
+}
+
 static void rs_run_case(struct __test_metadata *_metadata,
 			struct ovl_case_env *e,
 			const struct ovl_verdict_case *c)
@@ -1089,6 +1168,8 @@ static void rs_run_case(struct __test_metadata *_metadata,
 	rs_act(_metadata, e, c, &orig, &work, &no_volatile);
 	blen = rs_ckpt_read(e, work, before, sizeof(before));
 	digest = rs_upper_digest(e->l.upper);
+	/* The boot-time sweep agrees, and changes nothing either */
+	rs_check_gc(_metadata, e, c);
 
 	if (no_volatile)
 		status = OVLCTL("-J", "mount", "--no-volatile", "--work", work,

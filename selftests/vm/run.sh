@@ -100,6 +100,12 @@ build_initramfs() {
 	for t in $(make -s -C "$top/selftests" list); do
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
+	# ovlctl runtime/hook with real mounts; crun (if installed) for one
+	# real container run through `ovlctl runtime`.
+	install -m 0755 "$here/ovlctl_oci_guest.sh" "$root/tests/ovlctl_oci"
+	if command -v crun >/dev/null; then
+		add_bin "$root" "$(command -v crun)" usr/bin/crun
+	fi
 	cat >"$root/etc/harness.env" <<-EOF
 		OVLVOL_KIND=${kernel%-*}
 		OVLVOL_MODULE=/lib/modules/extra/ovlvol.ko

@@ -39,6 +39,10 @@ static const struct ovlctl_cmd commands[] = {
 	  "overlay mounts in all mount namespaces" },
 	{ "gc", cmd_gc, "--root <dir> [--discard]",
 	  "boot-time sweep of stale volatile upper/work pairs" },
+	{ "runtime", cmd_runtime, "--real <runtime> [args]",
+	  "wrapper OCI runtime: mount root.path, then exec the real one" },
+	{ "hook", cmd_hook, "[--stage <stage>]",
+	  "OCI hook: verify the rootfs overlay, unmount it at poststop" },
 };
 
 static void usage(FILE *out)

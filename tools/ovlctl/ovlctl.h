@@ -144,5 +144,8 @@ int cmd_umount(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_discard(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+/* oci.c, runtime.c, hook.c: OCI runtimes and hooks, gVisor. */
+int cmd_runtime(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
 
 #endif /* OVLCTL_H */
