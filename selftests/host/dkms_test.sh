@@ -25,17 +25,7 @@ if [ "${OVLVOL_DKMS_PRIVATE:-}" != 1 ]; then
 		env OVLVOL_DKMS_PRIVATE=1 "$0" "$@"
 fi
 
-n=0
-failed=0
-result() { # STATUS NAME [NOTE]
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2${3:+ # $3}"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 
 conf_value() { # NAME: a plain variable of dkms.conf
 	(
@@ -78,7 +68,7 @@ mount --bind "$tmp/framework.conf" /etc/dkms/framework.conf || exit 1
 echo "TAP version 13"
 echo "1..$((3 + 3 * ${#kvers[@]}))"
 
-result "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_installed \
+ok "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_installed \
 	"${kvers[*]:-no 6.1/6.12 headers in /usr/src}"
 
 # BUILD_EXCLUSIVE_KERNEL: the tested series, nothing else.
@@ -89,11 +79,11 @@ done
 for k in 6.6.0-1-amd64 6.10.0-1-amd64 6.11.0 5.10.0-30-amd64 6.120.0 6.13.0; do
 	[[ $k =~ $exclusive ]] && bad+=" !$k"
 done
-result "$([ -z "$bad" ] && echo 0 || echo 1)" build_exclusive_kernel \
+ok "$([ -z "$bad" ] && echo 0 || echo 1)" build_exclusive_kernel \
 	"${bad:+wrong:$bad}"
 
 dkms add -m "$pkg" -v "$ver" >"$logs/add.log" 2>&1
-result $? dkms_add
+ok $? dkms_add
 
 for k in "${kvers[@]}"; do
 	dkms build -m "$pkg" -v "$ver" -k "$k" >"$logs/build-$k.log" 2>&1
@@ -101,19 +91,19 @@ for k in "${kvers[@]}"; do
 	[ $rc = 0 ] || sed 's/^/# /' "$logs/build-$k.log" | tail -20
 	[ -f "$tmp/dkms/$pkg/$ver/build/make.log" ] &&
 		cp "$tmp/dkms/$pkg/$ver/build/make.log" "$logs/make-$k.log"
-	result $rc "dkms_build $k"
+	ok $rc "dkms_build $k"
 
 	kos=("$tmp/dkms/$pkg/$ver/$k"/*/module/"$pkg".ko*)
 	ko=${kos[0]}
 	[ -e "$ko" ] || ko=
 	vermagic=$( [ -n "$ko" ] && modinfo -F vermagic "$ko")
 	license=$( [ -n "$ko" ] && modinfo -F license "$ko")
-	result "$([ "${vermagic%% *}" = "$k" ] && [ "$license" = GPL ] &&
+	ok "$([ "${vermagic%% *}" = "$k" ] && [ "$license" = GPL ] &&
 		echo 0 || echo 1)" "module_info $k" \
 		"${ko:-no module}: vermagic '${vermagic%% *}', license '$license'"
 
 	signer=$( [ -n "$ko" ] && modinfo -F signer "$ko")
-	result "$([ -n "$signer" ] && echo 0 || echo 1)" "module_signed $k" \
+	ok "$([ -n "$signer" ] && echo 0 || echo 1)" "module_signed $k" \
 		"signer '${signer}'"
 done
 

@@ -3,6 +3,7 @@
 # Sourced by the host test scripts: paths, and ovlctl built with ASan/UBSan.
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+. "$top/selftests/tap.sh"
 
 # Build ovlctl with sanitizers (incrementally) and set $ovlctl; a build
 # failure is a failed test program.

@@ -16,19 +16,7 @@ ovlctl_san
 tmp=$(mktemp -d)
 holder=
 trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		[ -s "$tmp/err" ] && sed 's/^/#  /' "$tmp/out" "$tmp/err"
-	fi
-}
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+tap_show="$tmp/out $tmp/err"
 # run WANT_RC ARGS...: ovlctl with OVLCTL_PROC_ROOT=$proc; 0 if exit == WANT_RC
 run() {
 	local want=$1 rc

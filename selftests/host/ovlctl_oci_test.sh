@@ -17,21 +17,10 @@ set -u
 ovlctl_san
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
 proc=$tmp/proc
 mkdir -p "$proc"
 
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		sed 's/^/#  out: /' "$tmp/out"
-		sed 's/^/#  err: /' "$tmp/err"
-	fi
-}
+tap_show="$tmp/out $tmp/err"
 # run WANT_RC ARGS...: ovlctl, stdin from $tmp/in; 0 if exit == WANT_RC
 run() {
 	local want=$1 rc

@@ -9,18 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 checkpatch=$(scripts/linux-source-files.sh checkpatch)/checkpatch.pl
-n=0
-failed=0
-
-result() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-	fi
-}
+. "$(dirname "$0")/../tap.sh"
 
 echo "TAP version 13"
 echo "1..3"
@@ -29,7 +18,7 @@ kfiles=$(git ls-files 'module/*.[ch]' 'include/uapi/*.h')
 out=$(perl "$checkpatch" --no-tree --strict --terse -f $kfiles 2>&1 |
 	grep -E 'ERROR|WARNING|CHECK')
 [ -n "$out" ] && echo "$out" | sed 's/^/# /'
-result "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_module
+ok "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_module
 
 pfiles=$(git ls-files "patches/*/[0-9]*.patch" | grep -v "/0000-" | sed "s|^|$top/|")
 out=
@@ -37,7 +26,7 @@ if [ -n "$pfiles" ]; then
 	out=$(perl "$checkpatch" --no-tree --strict --terse $pfiles 2>&1 |
 		grep -E 'ERROR|WARNING|CHECK')
 	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
-	result "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_patches
+	ok "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_patches
 else
 	n=$((n + 1))
 	echo "ok $n checkpatch_strict_patches # SKIP the series has no patches yet"
@@ -48,6 +37,6 @@ clang-format --dry-run --Werror $ufiles >/tmp/.ovlvol-cf.$$ 2>&1
 rc=$?
 sed 's/^/# /' /tmp/.ovlvol-cf.$$ | head -20
 rm -f /tmp/.ovlvol-cf.$$
-result $rc clang_format_userspace
+ok $rc clang_format_userspace
 
 [ $failed = 0 ]

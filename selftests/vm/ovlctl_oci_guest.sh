@@ -19,25 +19,9 @@
 # Prints TAP.
 
 ovlctl=${OVLVOL_OVLCTL:-/usr/sbin/ovlctl}
-n=0
-failed=0
 T=/tmp/ovlctl-oci
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		[ -f $T/out ] && sed 's/^/#  out: /' $T/out
-		[ -f $T/err ] && sed 's/^/#  err: /' $T/err
-	fi
-}
-skip() {
-	n=$((n + 1))
-	echo "ok $n $1 # SKIP $2"
-}
+. /tap.sh
+tap_show="$T/out $T/err"
 PLAN=24
 skip_all() {
 	echo "1..0 # SKIP $1"

@@ -16,19 +16,8 @@ set -u
 
 boot=$1
 mnt=/mnt/reboot
-n=0
-failed=0
-
-ok() { # STATUS NAME
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		failed=$((failed + 1))
-		sed 's/^/# /' /tmp/out
-	fi
-}
+. /tap.sh
+tap_show=/tmp/out
 # The exit status of ovlctl ARGS..., its output in /tmp/out.
 ovl() {
 	ovlctl "$@" >/tmp/out 2>&1

@@ -73,6 +73,7 @@ build_initramfs() {
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
+	install -m 0644 "$here/../tap.sh" "$root/tap.sh"
 	: >"$root/etc/modules"
 	for m in $guest_modules; do
 		modprobe -d "$MODROOT" -S "$KVER" --show-depends "$m" >"$out/deps" 2>&1 ||

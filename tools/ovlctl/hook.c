@@ -23,42 +23,6 @@
 
 enum stage { STAGE_NONE, STAGE_VERIFY, STAGE_POSTSTOP };
 
-static char *read_stdin(size_t *len)
-{
-	size_t cap = 0, n = 0;
-	char *buf = NULL, *nb;
-	ssize_t r;
-
-	for (;;) {
-		if (n + 1 >= cap) {
-			cap = cap ? 2 * cap : 8192;
-			if (cap > STATE_MAX) {
-				errno = EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		r = read(STDIN_FILENO, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		if (!r) {
-			buf[n] = '\0';
-			*len = n;
-			return buf;
-		}
-		n += r;
-	}
-	r = errno;
-	free(buf);
-	errno = r;
-	return NULL;
-}
-
 static int stage_of(const char *s, enum stage *st)
 {
 	if (!strcmp(s, "createRuntime") || !strcmp(s, "prestart"))
@@ -158,7 +122,7 @@ int cmd_hook(int argc, char **argv)
 	if (optind != argc)
 		return ovlctl_usage_error("hook", "unexpected argument '%s'",
 					  argv[optind]);
-	buf = read_stdin(&len);
+	buf = ovlctl_read_all(STDIN_FILENO, STATE_MAX, &len);
 	if (!buf)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR,
 				   "hook: reading the container state: %s",

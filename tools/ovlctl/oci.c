@@ -337,21 +337,21 @@ int ovlctl_oci_annotations(struct ovlctl_oci *o, json_object *ann)
 	return 0;
 }
 
-/* Read a whole small file. A malloc()ed NUL-terminated buffer, or NULL. */
-static char *slurp(const char *path, size_t *len)
+/*
+ * ovlctl_read_all() - read @fd to its end, at most @max bytes
+ * Returns a malloc()ed NUL-terminated buffer and its length in @len, or
+ * NULL with errno set (EFBIG when there is more than @max).
+ */
+char *ovlctl_read_all(int fd, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	size_t cap = 8192, n = 0;
+	size_t cap = 0, n = 0;
 	char *buf = NULL, *nb;
 	ssize_t r;
 
-	if (fd < 0)
-		return NULL;
 	for (;;) {
-		if (n + 1 >= cap || !buf) {
-			if (buf)
-				cap *= 2;
-			if (cap > CONFIG_MAX) {
+		if (n + 1 >= cap) {
+			cap = cap ? 2 * cap : 8192;
+			if (cap > max + 1) {
 				errno = EFBIG;
 				break;
 			}
@@ -367,7 +367,6 @@ static char *slurp(const char *path, size_t *len)
 			break;
 		if (!r) {
 			buf[n] = '\0';
-			close(fd);
 			*len = n;
 			return buf;
 		}
@@ -375,9 +374,24 @@ static char *slurp(const char *path, size_t *len)
 	}
 	r = errno;
 	free(buf);
-	close(fd);
 	errno = r;
 	return NULL;
+}
+
+/* Read a whole small file. A malloc()ed NUL-terminated buffer, or NULL. */
+static char *slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char *buf;
+	int err;
+
+	if (fd < 0)
+		return NULL;
+	buf = ovlctl_read_all(fd, CONFIG_MAX, len);
+	err = errno;
+	close(fd);
+	errno = err;
+	return buf;
 }
 
 /* Strict JSON: one value and nothing after it but white space. */

@@ -60,6 +60,7 @@ void ovlctl_oci_free(struct ovlctl_oci *o);
  * Strict JSON of @len bytes: one value, nothing but white space after it.
  * NULL with *@why saying what is wrong.
  */
+char *ovlctl_read_all(int fd, size_t max, size_t *len);
 json_object *ovlctl_json_parse(const char *buf, size_t len, const char **why);
 /* The pair options `ovlctl mount` would get from the annotations. */
 void ovlctl_oci_pair(const struct ovlctl_oci *o, struct ovlctl_pair_opts *p);
