@@ -119,6 +119,29 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 #define OVL_VERDICT_NCASES OVL_ARRAY_SIZE(ovl_verdict_cases)
 
 /*
+ * The variants of fixture @f: one per row of the table, named after it,
+ * registered before the harness runs; variant->c is the row.
+ */
+#define OVL_VERDICT_VARIANTS(f)                                               \
+	FIXTURE_VARIANT(f)                                                    \
+	{                                                                     \
+		struct ovl_verdict_case c;                                    \
+	};                                                                    \
+	static struct __fixture_variant_metadata                              \
+		_##f##_case_variants[OVL_VERDICT_NCASES];                     \
+	static void __attribute__((constructor)) _##f##_register_cases(void)  \
+	{                                                                     \
+		unsigned int i;                                               \
+		for (i = 0; i < OVL_VERDICT_NCASES; i++) {                    \
+			_##f##_case_variants[i].name =                        \
+				ovl_verdict_cases[i].name;                    \
+			_##f##_case_variants[i].data = &ovl_verdict_cases[i]; \
+			__register_fixture_variant(&_##f##_fixture_object,    \
+						   &_##f##_case_variants[i]); \
+		}                                                             \
+	}
+
+/*
  * The kernel's own refusal of a read-only upper, 6.12 in the option parser
  * ("filesystem on ... is read-only"), 6.1 in ovl_get_upper() ("upper fs is
  * r/o"), in the log text @log.
@@ -253,11 +276,20 @@ static inline int ovl_case_mount(struct ovl_case_env *e, const char *merged,
 	return mount("overlay", merged, "overlay", 0, opts) ? -errno : 0;
 }
 
+/* A volatile overlay of the layers of @e with workdir @work at merged2. */
+static inline int ovl_case_hold_mount(struct ovl_case_env *e, const char *work)
+{
+	return ovl_case_mount(e, e->merged2, work, "volatile");
+}
+
 /*
- * Hold the upper of @e with a volatile overlay using workdir @work, in a
- * child in another mount namespace, until ovl_case_release_holder().
+ * Run @hold(@e, @work), which mounts something, in a child in another
+ * mount namespace, and keep the child there until
+ * ovl_case_release_holder(). 0 once @hold returned 0 there.
  */
 static inline int ovl_case_hold_in_other_ns(struct ovl_case_env *e,
+					    int (*hold)(struct ovl_case_env *e,
+							const char *work),
 					    const char *work)
 {
 	int ready[2], release[2];
@@ -276,8 +308,7 @@ static inline int ovl_case_hold_in_other_ns(struct ovl_case_env *e,
 	if (!e->holder) {
 		close(ready[0]);
 		close(release[1]);
-		if (vt_private_ns() ||
-		    ovl_case_mount(e, e->merged2, work, "volatile"))
+		if (vt_private_ns() || hold(e, work))
 			c = 0;
 		if (write(ready[1], &c, 1) != 1)
 			_exit(1);

@@ -121,18 +121,32 @@ static inline int vt_layout_init(struct vt_layout *l, const struct vt_fs *fs,
 	return vt_layout_dirs(l, mnt);
 }
 
-static inline int vt_write_file(const char *dir, const char *name,
-				const char *data)
+/* open(2) of @dir/@name, O_CLOEXEC added: the fd, or -errno. */
+static inline int vt_open(const char *dir, const char *name, int flags)
 {
 	char path[PATH_MAX];
-	ssize_t len = strlen(data);
 	int fd;
 
 	if (vt_join(path, dir, name))
 		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, flags | O_CLOEXEC, 0644);
+	return fd < 0 ? -errno : fd;
+}
+
+/* @dir/@name created or truncated, for writing. */
+static inline int vt_create(const char *dir, const char *name)
+{
+	return vt_open(dir, name, O_WRONLY | O_CREAT | O_TRUNC);
+}
+
+static inline int vt_write_file(const char *dir, const char *name,
+				const char *data)
+{
+	ssize_t len = strlen(data);
+	int fd = vt_create(dir, name);
+
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (write(fd, data, len) != len) {
 		close(fd);
 		return -EIO;
@@ -144,15 +158,12 @@ static inline int vt_write_file(const char *dir, const char *name,
 static inline int vt_check_file(const char *dir, const char *name,
 				const char *data)
 {
-	char path[PATH_MAX], buf[16384];
+	char buf[16384];
+	int fd = vt_open(dir, name, O_RDONLY);
 	ssize_t n;
-	int fd;
 
-	if (vt_join(path, dir, name))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0)

@@ -504,16 +504,12 @@ static int rs_write_gen(const char *dir, const char *name, off_t size,
 	static unsigned char buf[RS_CHUNK];
 	uint64_t state = seed * 0x9e3779b97f4a7c15ULL + 1;
 	uint64_t h = RS_HASH_INIT;
-	char path[PATH_MAX];
+	int fd = vt_create(dir, name);
 	struct rs_file *f;
 	off_t done = 0;
-	int fd;
 
-	if (vt_join(path, dir, name))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (done < size) {
 		size_t n = size - done < RS_CHUNK ? size - done : RS_CHUNK;
 
@@ -543,17 +539,13 @@ static int rs_hash_file(const char *dir, const char *name, off_t *size,
 			uint64_t *hash)
 {
 	static unsigned char buf[RS_CHUNK];
-	char path[PATH_MAX];
+	int fd = vt_open(dir, name, O_RDONLY);
 	uint64_t h = RS_HASH_INIT;
 	off_t total = 0;
 	ssize_t n;
-	int fd;
 
-	if (vt_join(path, dir, name))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		h = rs_hash(h, buf, n);
 		total += n;
@@ -702,6 +694,23 @@ static void rs_umount(struct __test_metadata *_metadata, const char *merged)
 /* ------------------------------------------------------------------ */
 /* The full restart cycle, with checksums. */
 
+/*
+ * What every fixture here starts with: its own mount namespace and the
+ * authority (the one the guest says it has). A reason to SKIP, or NULL.
+ */
+static const char *rs_setup(struct __test_metadata *_metadata,
+			    struct rs_auth *a, struct ovl_case_env *e)
+{
+	const char *why;
+
+	memset(e, 0, sizeof(*e));
+	ASSERT_EQ(0, vt_private_ns());
+	why = rs_auth_setup(a);
+	if (!why && rs_expected_kind() >= 0)
+		ASSERT_EQ(rs_expected_kind(), a->kind);
+	return why;
+}
+
 FIXTURE(restart)
 {
 	struct rs_auth a;
@@ -727,16 +736,11 @@ FIXTURE_VARIANT_ADD(restart, xfs){
 
 FIXTURE_SETUP(restart)
 {
-	const char *why;
+	const char *why = rs_setup(_metadata, &self->a, &self->e);
 	int err;
 
-	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
-	why = rs_auth_setup(&self->a);
 	if (why)
 		SKIP(return, "%s", why);
-	if (rs_expected_kind() >= 0)
-		ASSERT_EQ(rs_expected_kind(), self->a.kind);
 	err = ovl_case_env_init(&self->e, variant->f, self->a.kind);
 	if (err == -ENXIO) {
 		rs_auth_teardown(&self->a);
@@ -1047,12 +1051,12 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		break;
 	case OVL_ACT_IN_USE:
 		ASSERT_NE(NULL, rs_holder_work(e));
-		ASSERT_EQ(0, ovl_case_mount(e, e->merged2, rs_holder_work(e),
-					    "volatile"));
+		ASSERT_EQ(0, ovl_case_hold_mount(e, rs_holder_work(e)));
 		break;
 	case OVL_ACT_IN_USE_NS:
 		ASSERT_NE(NULL, rs_holder_work(e));
-		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, rs_holder_work(e)));
+		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, ovl_case_hold_mount,
+						       rs_holder_work(e)));
 		/* Not visible here: only the scan of all namespaces finds it */
 		ASSERT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
 		break;
@@ -1218,37 +1222,14 @@ FIXTURE(verdict)
 	struct ovl_case_env e;
 };
 
-FIXTURE_VARIANT(verdict)
-{
-	struct ovl_verdict_case c;
-};
-
-/* One variant per row of the shared table */
-static struct __fixture_variant_metadata rs_variants[OVL_VERDICT_NCASES];
-
-static void __attribute__((constructor)) rs_register_cases(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < OVL_VERDICT_NCASES; i++) {
-		rs_variants[i].name = ovl_verdict_cases[i].name;
-		rs_variants[i].data = &ovl_verdict_cases[i];
-		__register_fixture_variant(&_verdict_fixture_object,
-					   &rs_variants[i]);
-	}
-}
+OVL_VERDICT_VARIANTS(verdict);
 
 FIXTURE_SETUP(verdict)
 {
-	const char *why;
+	const char *why = rs_setup(_metadata, &self->a, &self->e);
 
-	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
-	why = rs_auth_setup(&self->a);
 	if (why)
 		SKIP(return, "%s", why);
-	if (rs_expected_kind() >= 0)
-		ASSERT_EQ(rs_expected_kind(), self->a.kind);
 	if (variant->c.action == OVL_ACT_DISABLED &&
 	    self->a.kind == RS_AUTH_MODULE) {
 		rs_auth_teardown(&self->a);
@@ -1284,15 +1265,10 @@ FIXTURE(cli)
 
 FIXTURE_SETUP(cli)
 {
-	const char *why;
+	const char *why = rs_setup(_metadata, &self->a, &self->e);
 
-	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
-	why = rs_auth_setup(&self->a);
 	if (why)
 		SKIP(return, "%s", why);
-	if (rs_expected_kind() >= 0)
-		ASSERT_EQ(rs_expected_kind(), self->a.kind);
 	ASSERT_EQ(0,
 		  ovl_case_env_init(&self->e, &ovl_case_fses[0], self->a.kind));
 }
@@ -1384,7 +1360,7 @@ TEST_F(cli, discard_on_invalid)
 
 	/* In use: never discarded */
 	ASSERT_EQ(0, mkdir(e->work2, 0755));
-	ASSERT_EQ(0, ovl_case_mount(e, e->merged2, e->work2, "volatile"));
+	ASSERT_EQ(0, ovl_case_hold_mount(e, e->work2));
 	ASSERT_EQ(RS_EXIT_BUSY, OVLCTL("-J", "mount", "--on-invalid=discard",
 				       "--work", e->l.work, e->l.merged))
 	RS_LOG_LAST;
@@ -1439,39 +1415,23 @@ TEST_F(cli, discard_on_invalid)
 	rs_umount(_metadata, e->l.merged);
 }
 
+/* ovlctl mounts a fresh volatile overlay of @e at merged2. */
+static int rs_hold_with_ovlctl(struct ovl_case_env *e, const char *unused)
+{
+	(void)unused;
+	return OVLCTL("mount", "--lower", e->l.lower, "--upper", e->l.upper,
+		      "--work", e->l.work, e->merged2) == RS_EXIT_OK ?
+		       0 :
+		       -EIO;
+}
+
 /* ovlctl list finds an overlay mounted in another mount namespace. */
 TEST_F(cli, list_other_mntns)
 {
 	struct ovl_case_env *e = &self->e;
-	int ready[2], release[2];
-	char c = 0;
-	pid_t pid;
 
-	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
-	ASSERT_EQ(0, pipe2(release, O_CLOEXEC));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		close(ready[0]);
-		close(release[1]);
-		c = !unshare(CLONE_NEWNS) &&
-		    !mount(NULL, "/", NULL, MS_PRIVATE | MS_REC, NULL) &&
-		    OVLCTL("mount", "--lower", e->l.lower, "--upper",
-			   e->l.upper, "--work", e->l.work,
-			   e->merged2) == RS_EXIT_OK;
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		if (read(release[0], &c, 1) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(ready[1]);
-	close(release[0]);
-	e->holder = pid;
-	e->release_fd = release[1];
-	ASSERT_EQ(1, read(ready[0], &c, 1));
-	close(ready[0]);
-	ASSERT_EQ(1, c) TH_LOG("ovlctl mount in the other namespace failed");
+	ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, rs_hold_with_ovlctl, NULL))
+	TH_LOG("ovlctl mount in the other namespace failed");
 	ASSERT_EQ(0, rs_is_mounted(e->merged2, NULL, 0));
 
 	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "list")) RS_LOG_LAST;

@@ -120,15 +120,12 @@ static int inject_errors(const char *dm)
  */
 static int prepare_file(const char *dir, const char *name, size_t size)
 {
-	char path[PATH_MAX], buf[4096];
+	int fd = vt_create(dir, name);
+	char buf[4096];
 	size_t done;
-	int fd;
 
-	if (vt_join(path, dir, name))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	memset(buf, 'a', sizeof(buf));
 	for (done = 0; done < size; done += sizeof(buf)) {
 		if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {

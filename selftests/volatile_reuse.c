@@ -143,11 +143,11 @@ static void vr_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		ASSERT_EQ(0, mkdir(path, 0755));
 		break;
 	case OVL_ACT_IN_USE:
-		ASSERT_EQ(0,
-			  ovl_case_mount(e, e->merged2, e->l.work, "volatile"));
+		ASSERT_EQ(0, ovl_case_hold_mount(e, e->l.work));
 		break;
 	case OVL_ACT_IN_USE_NS:
-		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, e->l.work));
+		ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, ovl_case_hold_mount,
+						       e->l.work));
 		break;
 	case OVL_ACT_RO_UPPER:
 		ASSERT_EQ(0, ovl_case_upper_ro(e));
@@ -218,25 +218,7 @@ FIXTURE(verdict)
 	struct ovl_case_env e;
 };
 
-FIXTURE_VARIANT(verdict)
-{
-	struct ovl_verdict_case c;
-};
-
-/* One variant per row of the table, registered before the harness runs */
-static struct __fixture_variant_metadata vr_variants[OVL_VERDICT_NCASES];
-
-static void __attribute__((constructor)) vr_register_cases(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < OVL_VERDICT_NCASES; i++) {
-		vr_variants[i].name = ovl_verdict_cases[i].name;
-		vr_variants[i].data = &ovl_verdict_cases[i];
-		__register_fixture_variant(&_verdict_fixture_object,
-					   &vr_variants[i]);
-	}
-}
+OVL_VERDICT_VARIANTS(verdict);
 
 FIXTURE_SETUP(verdict)
 {
