@@ -163,74 +163,27 @@ static int pair_in_use(struct pair *p, int ufd, int wfd)
 	return ret;
 }
 
-static enum ovlctl_level level_of(const char *name)
-{
-	return !strcmp(name, "error")	? OVLCTL_ERROR :
-	       !strcmp(name, "warning") ? OVLCTL_WARN :
-	       !strcmp(name, "info")	? OVLCTL_INFO :
-					  OVLCTL_DEBUG;
-}
-
 /*
  * gather() - ovlctl_state_gather(), the code path of `ovlctl check`, for gc
  * @st: filled as by ovlctl_state_gather()
  * @o: the pair
  * @first_error: set to a copy of its first error message, or NULL
  *
- * The gather reports its errors itself, with -J as an {"error"} object on
- * stdout, but gc prints one document. So -J is off while it runs (its
- * messages go to stderr as text), and its messages are caught as JSON lines
- * through the --log hook to name the first error in the pair's detail, then
- * passed on to the real --log file, if any.
+ * The gather reports its errors itself; gc prints one document, so they
+ * are collected for the pair's detail instead of becoming JSON documents
+ * of their own (they still go to stderr and the --log file).
  *
  * Return: 0 or the gather's OVLCTL_EXIT_* status.
  */
 static int gather(struct ovlctl_state *st, const struct ovlctl_pair_opts *o,
 		  char **first_error)
 {
-	struct ovlctl_globals saved = ovlctl;
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *mem;
 	int ret;
 
 	*first_error = NULL;
-	mem = open_memstream(&buf, &len);
-	if (mem) {
-		ovlctl.log = mem;
-		ovlctl.log_json = true;
-	}
-	ovlctl.json = false;
+	ovlctl_collect_errors(first_error);
 	ret = ovlctl_state_gather(st, o);
-	ovlctl.json = saved.json;
-	ovlctl.log = saved.log;
-	ovlctl.log_json = saved.log_json;
-	if (!mem)
-		return ret;
-	fclose(mem);
-	/* Only to the log file now: they were shown on stderr already. */
-	ovlctl.json = ovlctl.quiet = true;
-	for (line = strtok_r(buf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_object *j = json_tokener_parse(line), *lv, *msg;
-
-		if (j && json_object_object_get_ex(j, "level", &lv) &&
-		    json_object_object_get_ex(j, "msg", &msg)) {
-			enum ovlctl_level l =
-				level_of(json_object_get_string(lv));
-
-			if (l == OVLCTL_ERROR && !*first_error)
-				*first_error =
-					strdup(json_object_get_string(msg));
-			if (saved.log)
-				ovlctl_log(l, "%s",
-					   json_object_get_string(msg));
-		}
-		json_object_put(j);
-	}
-	ovlctl.json = saved.json;
-	ovlctl.quiet = saved.quiet;
-	free(buf);
+	ovlctl_collect_errors(NULL);
 	return ret;
 }
 

@@ -20,6 +20,14 @@ static const char *const level_names[] = {
 	[OVLCTL_DEBUG] = "debug",
 };
 
+/* Where errors are collected instead of printed as JSON, or NULL. */
+static char **collect;
+
+void ovlctl_collect_errors(char **first)
+{
+	collect = first;
+}
+
 static void log_to_file(enum ovlctl_level level, const char *msg)
 {
 	char stamp[32];
@@ -54,7 +62,7 @@ static void vlog(enum ovlctl_level level, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (ovlctl.log)
 		log_to_file(level, msg);
-	if (level == OVLCTL_ERROR && ovlctl.json)
+	if (level == OVLCTL_ERROR && ovlctl.json && !collect)
 		return; /* the JSON error object on stdout says it */
 	if (level > OVLCTL_ERROR && ovlctl.quiet)
 		return;
@@ -92,8 +100,12 @@ int ovlctl_fail(int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ovlctl_log(OVLCTL_ERROR, "%s", msg);
-	if (ovlctl.json)
+	if (collect) {
+		if (!*collect)
+			*collect = strdup(msg);
+	} else if (ovlctl.json) {
 		json_error(msg);
+	}
 	return status;
 }
 

@@ -46,6 +46,13 @@ void ovlctl_log(enum ovlctl_level level, const char *fmt, ...)
 /* Report an error (as JSON with -J) and return @status. */
 int ovlctl_fail(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * While @first is not NULL, errors are collected rather than printed as
+ * JSON documents of their own (a caller's document carries them): the
+ * first one's text goes to *@first, malloc()ed; they still go to stderr
+ * and the log. NULL ends it.
+ */
+void ovlctl_collect_errors(char **first);
 /* A bad invocation of @cmd: message, hint, OVLCTL_EXIT_USAGE. */
 int ovlctl_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
