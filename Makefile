@@ -6,9 +6,16 @@ PACKAGE_NAME := ovlvol
 PACKAGE_VERSION := 0.1.0
 
 KERNELRELEASE ?= $(shell uname -r)
-# The running kernel's build dir, else the newest Debian headers installed.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
+# The running kernel's build dir, else the newest Debian headers installed,
+# else the guests' stock 6.12 headers, unpacked into the cache on first use
+# (selftests/vm/kernel.sh; nothing is installed).
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+ifeq ($(KDIR),)
+KDIR = $(eval KDIR := $(shell selftests/vm/kernel.sh kdir stock-6.12))$(KDIR)
+endif
+endif
 DESTDIR ?=
 PREFIX ?= /usr
 KERNEL ?= stock-6.12

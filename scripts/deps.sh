@@ -1,18 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install every build and test dependency on Debian bookworm (root).
-# Idempotent: does nothing when all are present. `make check` and
-# `make demo` call it themselves.
-#   deps.sh          install what is missing
-#   deps.sh --check  exit 1 if anything is missing, install nothing
+# Install the build and test tools and libraries on Debian bookworm (root,
+# or sudo). Idempotent: does nothing when all are present. `make check`,
+# `make demo`, `make deb` and `make check-fresh` call it themselves.
+#   deps.sh [GROUP...]          install what is missing
+#   deps.sh --check [GROUP...]  list what is missing and exit 1, install nothing
+# Groups: test (the default: make, make check, make demo), deb (make deb),
+# fresh (make check-fresh).
+#
+# Only tools and libraries: nothing kernel-related goes onto the host. The
+# guest kernels and the stock kernels' headers are unpacked into the cache
+# by selftests/vm/kernel.sh (apt-get download + dpkg-deb -x), never
+# installed, so no linux-image, initramfs or DKMS run lands in /boot.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-pkgs=(
+group_test=(
 	# build
 	build-essential bc bison flex libelf-dev libssl-dev pkg-config patch
 	git perl python3 xz-utils zstd cpio kmod sparse dkms clang-format
+	# what the stock kernels' headers need (unpacked, not installed)
+	pahole
 	# kernels and the kselftest harness, from Debian's sources
 	linux-source-6.12 linux-source-6.1
 	# ovlctl's libraries
@@ -22,30 +30,48 @@ pkgs=(
 	# a real OCI runtime for `ovlctl runtime` in the guests
 	crun
 )
+group_deb=(debhelper dh-dkms dpkg-dev fakeroot lintian)
+group_fresh=(debootstrap)
 
-installed=" $(dpkg-query -W -f '${db:Status-Abbrev}${Package} ' "${pkgs[@]}" \
-	2>/dev/null | grep -o 'ii *[^ ]*' | sed 's/^ii *//' | tr '\n' ' ') "
+check=0
+if [ "${1:-}" = --check ]; then
+	check=1
+	shift
+fi
+[ $# = 0 ] && set -- test
+pkgs=()
+for g in "$@"; do
+	case $g in
+	test) pkgs+=("${group_test[@]}") ;;
+	deb) pkgs+=("${group_deb[@]}") ;;
+	fresh) pkgs+=("${group_fresh[@]}") ;;
+	*) echo "deps.sh: unknown group '$g' (test, deb, fresh)" >&2; exit 2 ;;
+	esac
+done
+
+# dpkg-query exits 1 when any package asked for is not installed (or not
+# even known): that is the normal case here, not an error.
+installed=" $(dpkg-query -W -f '${db:Status-Abbrev}${Package}\n' "${pkgs[@]}" \
+	2>/dev/null | sed -n 's/^ii *//p' | tr '\n' ' ' || true) "
 missing=()
 for p in "${pkgs[@]}"; do
 	case $installed in *" $p "*) ;; *) missing+=("$p") ;; esac
 done
-# The stock kernels' headers, resolved from Debian's archive at run time.
-if [ ${#missing[@]} = 0 ]; then
-	for k in stock-6.1 stock-6.12; do
-		kver=$("$top/selftests/vm/kernel.sh" resolve "$k" 2>/dev/null) || kver=
-		[ -n "$kver" ] && [ -e "/usr/src/linux-headers-$kver/Makefile" ] ||
-			missing+=("linux-headers-${kver:-?}")
-	done
-fi
 [ ${#missing[@]} = 0 ] && exit 0
-[ "${1:-}" = --check ] && { echo "missing: ${missing[*]}"; exit 1; }
+if [ $check = 1 ]; then
+	echo "missing: ${missing[*]}"
+	exit 1
+fi
 
-[ "$(id -u)" = 0 ] || { echo "deps.sh: installing ${missing[*]} needs root" >&2; exit 1; }
+sudo=()
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "deps.sh: installing ${missing[*]} needs root (or sudo)" >&2
+		exit 1
+	}
+	sudo=(sudo)
+fi
 echo "deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${pkgs[@]}"
-for k in stock-6.1 stock-6.12; do
-	kver=$("$top/selftests/vm/kernel.sh" resolve "$k")
-	apt-get install -y -q --no-install-recommends "linux-headers-$kver"
-done
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"

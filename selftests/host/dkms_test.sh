@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `dkms build` of the ovlvol module against every installed Debian 6.1 and
-# 6.12 headers package (/usr/src/linux-headers-6.1.0-*-amd64 and
-# /usr/src/linux-headers-6.12.*-amd64, found at run time), then checks each
-# built module: vermagic, license, signature. Needs root (dkms does).
+# `dkms build` of the ovlvol module against the headers of the guests' stock
+# 6.1 and 6.12 kernels (unpacked into the cache by selftests/vm/kernel.sh,
+# never installed; dkms --kernelsourcedir), then checks each built module:
+# vermagic, license, signature. Needs root (dkms does).
 #
 # Runs in a private mount namespace whose /etc/dkms/framework.conf points
 # DKMS at a throwaway source tree, DKMS tree, install tree and signing key,
@@ -40,8 +40,11 @@ ver=$(conf_value PACKAGE_VERSION)
 exclusive=$(conf_value BUILD_EXCLUSIVE_KERNEL)
 
 kvers=()
-for d in /usr/src/linux-headers-6.1.0-*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
-	[ -e "$d/Makefile" ] && kvers+=("${d#/usr/src/linux-headers-}")
+declare -A kdirs
+for k in stock-6.1 stock-6.12; do
+	d=$("$top/selftests/vm/kernel.sh" kdir "$k") && [ -e "$d/Makefile" ] || continue
+	kvers+=("${d##*/linux-headers-}")
+	kdirs[${d##*/linux-headers-}]=$d
 done
 
 tmp=$(mktemp -d /tmp/ovlvol-dkms.XXXXXX)
@@ -62,14 +65,15 @@ dkms_tree="$tmp/dkms"
 install_tree="$tmp/install"
 mok_signing_key="$tmp/mok.key"
 mok_certificate="$tmp/mok.pub"
+sign_file="${kdirs[${kvers[0]:-}]:-/nonexistent}/scripts/sign-file"
 EOF
 mount --bind "$tmp/framework.conf" /etc/dkms/framework.conf || exit 1
 
 echo "TAP version 13"
 echo "1..$((3 + 3 * ${#kvers[@]}))"
 
-ok "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_installed \
-	"${kvers[*]:-no 6.1/6.12 headers in /usr/src}"
+ok "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_unpacked \
+	"${kvers[*]:-no 6.1/6.12 headers (selftests/vm/kernel.sh kdir)}"
 
 # BUILD_EXCLUSIVE_KERNEL: the tested series, nothing else.
 bad=
@@ -86,7 +90,8 @@ dkms add -m "$pkg" -v "$ver" >"$logs/add.log" 2>&1
 ok $? dkms_add
 
 for k in "${kvers[@]}"; do
-	dkms build -m "$pkg" -v "$ver" -k "$k" >"$logs/build-$k.log" 2>&1
+	dkms build -m "$pkg" -v "$ver" -k "$k" --kernelsourcedir "${kdirs[$k]}" \
+		>"$logs/build-$k.log" 2>&1
 	rc=$?
 	[ $rc = 0 ] || sed 's/^/# /' "$logs/build-$k.log" | tail -20
 	[ -f "$tmp/dkms/$pkg/$ver/build/make.log" ] &&

@@ -3,11 +3,12 @@
 #
 # Provide a guest kernel for the QEMU harness and print where it is.
 #
-#   kernel.sh stock-6.1|stock-6.12      Debian's signed image, unpacked (never
-#                                       installed), plus its installed headers
+#   kernel.sh stock-6.1|stock-6.12      Debian's signed image and its headers,
+#                                       unpacked into the cache (never installed)
 #   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
 #                                       tinyconfig + config fragments, built here
 #   kernel.sh resolve stock-VER         print the release Debian offers now
+#   kernel.sh kdir stock-VER            print only the headers' build dir
 #
 # Prints shell assignments on stdout:
 #   KVER=...        the kernel release (uname -r in the guest)
@@ -27,6 +28,13 @@ jobs=${JOBS:-$(nproc)}
 mkdir -p "$cache"
 
 log() { echo "kernel.sh: $*" >&2; }
+# apt-get download PKG=VER... into the current dir, as any user (as root,
+# without apt's warning that its _apt sandbox cannot write here).
+download() {
+	local sandbox=()
+	[ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
+	apt-get download -q "${sandbox[@]}" "$@" >&2
+}
 die() { log "$*"; exit 1; }
 
 # The newest kernel ABI of series VER that Debian offers: follow the meta
@@ -53,23 +61,70 @@ stock() {
 	if [ ! -e "$dir/.done" ]; then
 		log "fetching linux-image-$kver $pkgver"
 		rm -rf "$dir" && mkdir -p "$dir/dl"
-		(cd "$dir/dl" && apt-get download -q "linux-image-$kver=$pkgver" >&2)
+		(cd "$dir/dl" && download "linux-image-$kver=$pkgver")
 		deb=$(ls "$dir"/dl/*.deb)
 		dpkg-deb -x "$deb" "$dir/root"
 		rm -rf "$dir/dl"
 		depmod -b "$dir/root" "$kver"
 		touch "$dir/.done"
 	fi
-	# Headers are installed with dpkg: Debian's refer to absolute /usr/src paths.
-	if [ ! -e "/usr/src/linux-headers-$kver/Makefile" ]; then
-		log "installing linux-headers-$kver"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-			--no-install-recommends "linux-headers-$kver" >&2
-	fi
 	echo "KVER=$kver"
 	echo "BZIMAGE=$dir/root/boot/vmlinuz-$kver"
 	echo "MODROOT=$dir/root"
-	echo "KDIR=/usr/src/linux-headers-$kver"
+	echo "KDIR=$(headers "$kver")"
+}
+
+# The headers of stock kernel KVER, unpacked into the cache and never
+# installed: apt would pull the matching linux-image into the host's /boot
+# (6.12's headers depend on it), run update-initramfs and DKMS there. The
+# arch package, its -common and its linux-kbuild are unpacked into one root;
+# their relative symlinks then hold, and the one absolute path Debian writes
+# (the arch Makefile's include of -common) is pointed into that root.
+# Prints the build dir out-of-tree modules build against.
+headers() {
+	local kver=$1 pkgver dir pkgs p
+	pkgver=$(apt-cache policy "linux-headers-$kver" | sed -n 's/^ *Candidate: //p')
+	[ -n "$pkgver" ] && [ "$pkgver" != "(none)" ] ||
+		die "no linux-headers-$kver in the apt lists; run 'apt-get update'"
+	dir=$cache/headers/$kver-$pkgver
+	if [ ! -e "$dir/.done" ]; then
+		pkgs=$(apt-cache depends "linux-headers-$kver" |
+			sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p')
+		log "fetching linux-headers-$kver $pkgver and $(echo $pkgs)"
+		rm -rf "$dir" && mkdir -p "$dir/dl"
+		(cd "$dir/dl" && download "linux-headers-$kver=$pkgver" \
+			$(for p in $pkgs; do echo "$p=$pkgver"; done))
+		for p in "$dir"/dl/*.deb; do
+			dpkg-deb -x "$p" "$dir/root"
+			host_deps "$p"
+		done
+		rm -rf "$dir/dl"
+		sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" \
+			"$dir/root/usr/src/linux-headers-$kver/Makefile"
+		[ -e "$dir/root/usr/src/linux-headers-$kver/scripts/Makefile.build" ] ||
+			die "linux-headers-$kver unpacked without its kbuild scripts"
+		touch "$dir/.done"
+	fi
+	echo "$dir/root/usr/src/linux-headers-$kver"
+}
+
+# What an unpacked package needs from the host (its Depends other than the
+# kernel packages unpacked beside it) must be installed there; name what is
+# missing rather than fail later inside kbuild.
+host_deps() {
+	local deb=$1 dep alt name ok missing=
+	while read -r dep; do
+		ok=0
+		while read -r alt; do
+			name=${alt%% *}
+			case $name in linux-*) ok=1 ;; esac
+			dpkg-query -W -f '${db:Status-Abbrev}' "$name" 2>/dev/null |
+				grep -q '^ii' && ok=1
+		done < <(echo "$dep" | tr '|' '\n' | sed 's/^ *//')
+		[ $ok = 1 ] || missing+=" $dep"
+	done < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//;/^$/d')
+	[ -z "$missing" ] ||
+		die "${deb##*/} needs$missing on the host: add it to scripts/deps.sh"
 }
 
 patched() {
@@ -139,6 +194,15 @@ resolve)
 	stock-6.1 | stock-6.12) resolve_stock "${2#stock-}"; exit ;;
 	*) die "usage: kernel.sh resolve stock-6.1|stock-6.12" ;;
 	esac ;;
+kdir)
+	case ${2:-} in
+	stock-6.1 | stock-6.12) ;;
+	*) die "usage: kernel.sh kdir stock-6.1|stock-6.12" ;;
+	esac
+	exec 9>"$cache/.lock-$2"
+	flock 9
+	headers "$(resolve_stock "${2#stock-}")"
+	exit ;;
 stock-6.1 | stock-6.12) kind=stock ;;
 patched-6.1 | patched-6.12) kind=patched ;;
 *) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12" ;;
