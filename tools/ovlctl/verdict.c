@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The verdict of ../../../shared/design/safety.md section 3, as a pure
+ * The verdict of Documentation/design.rst ("The verdict"), as a pure
  * function of what the caller gathered, in the order the patched kernel
  * checks (fs/overlayfs/volatile.c), so both authorities give the same
  * reason for the same state.
