@@ -1338,6 +1338,40 @@ TEST_F(cli, lower_changed)
 	rs_umount(_metadata, e->l.merged);
 }
 
+/* Is @line one whole line of @text? */
+static bool rs_has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[len] == '\n')
+			return true;
+	return false;
+}
+
+/* inspect's text is the JSON document flattened, with paths as they are. */
+TEST_F(cli, inspect_text)
+{
+	struct ovl_case_env *e = &self->e;
+	char want[PATH_MAX + 16];
+	struct rs_manifest m;
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("inspect", "--work", e->l.work))
+	RS_LOG_LAST;
+	snprintf(want, sizeof(want), "upper: %s", e->l.upper);
+	EXPECT_TRUE(rs_has_line(rs_last.out, want)) RS_LOG_LAST;
+	snprintf(want, sizeof(want), "lower[0]: %s", e->l.lower);
+	EXPECT_TRUE(rs_has_line(rs_last.out, want)) RS_LOG_LAST;
+	EXPECT_TRUE(rs_has_line(rs_last.out, "checkpoint.status: ok"))
+	RS_LOG_LAST;
+	/* No JSON left in the text: no escapes, quotes or brackets */
+	EXPECT_EQ(NULL, strchr(rs_last.out, '\\')) RS_LOG_LAST;
+	EXPECT_EQ(NULL, strchr(rs_last.out, '"')) RS_LOG_LAST;
+	EXPECT_EQ(NULL, strstr(rs_last.out, ": [")) RS_LOG_LAST;
+}
+
 /* --on-invalid=discard: a refused pair is emptied and mounted fresh. */
 TEST_F(cli, discard_on_invalid)
 {

@@ -292,6 +292,47 @@ static json_object *live_json(const struct ovlctl_state *st)
 	return o;
 }
 
+/*
+ * A JSON document flattened for people, one "name: value" line per scalar:
+ * members of objects as "a.b", array elements as "a[0]". Values are printed
+ * raw (no JSON escaping of '/'), control characters as \xNN so that a
+ * hostile name cannot forge a line.
+ */
+static void print_flat(const char *name, json_object *v)
+{
+	char sub[256];
+	const char *p;
+	size_t i;
+
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		json_object_object_foreach(v, key, val)
+		{
+			snprintf(sub, sizeof(sub), "%s%s%s", name,
+				 *name ? "." : "", key);
+			print_flat(sub, val);
+		}
+		return;
+	case json_type_array:
+		if (!json_object_array_length(v))
+			printf("%s:\n", name);
+		for (i = 0; i < json_object_array_length(v); i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", name, i);
+			print_flat(sub, json_object_array_get_idx(v, i));
+		}
+		return;
+	default:
+		printf("%s: ", name);
+		for (p = json_object_get_string(v); p && *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				printf("\\x%02x", (unsigned char)*p);
+			else
+				putchar(*p);
+		}
+		putchar('\n');
+	}
+}
+
 int cmd_inspect(int argc, char **argv)
 {
 	struct ovlctl_pair_opts o;
@@ -329,18 +370,7 @@ int cmd_inspect(int argc, char **argv)
 	if (ovlctl.json) {
 		print_json(root);
 	} else {
-		/* The same document, flattened for people. */
-		json_object_object_foreach(root, key, val)
-		{
-			if (json_object_is_type(val, json_type_object)) {
-				json_object_object_foreach(val, k2, v2)
-					printf("%s.%s: %s\n", key, k2,
-					       json_object_get_string(v2));
-			} else {
-				printf("%s: %s\n", key,
-				       json_object_get_string(val));
-			}
-		}
+		print_flat("", root);
 		json_object_put(root);
 	}
 out:
