@@ -13,6 +13,8 @@
 # console). Logs land in build/vm/KERNEL/: tests.console.log, one TAP file per
 # test program, and summary ("passed failed skipped"). Exits non-zero if any
 # test failed or the guest did not finish.
+#   OVLCTL_BIN=/usr/sbin/ovlctl  test an installed ovlctl instead of building
+#   OVLVOL_KO=path/ovlvol.ko     test a built module (DKMS's) instead of building
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,7 +71,7 @@ build_initramfs() {
 	# mkfs.ext4 for a throwaway ext4 on a loop device (ovlvol_errseq).
 	add_bin "$root" "$(command -v mkfs.ext4)" sbin/mkfs.ext4
 	# ovlctl, for its guest tests and the demo.
-	add_bin "$root" "$build/ovlctl/ovlctl" usr/sbin/ovlctl
+	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
@@ -96,8 +98,12 @@ build_initramfs() {
 			echo "$name" >>"$root/etc/modules"
 		done <"$out/deps"
 	done
-	ko=$(build_module)
-	cp "$ko" "$root/lib/modules/extra/ovlvol.ko"
+	ko=${OVLVOL_KO:-$(build_module)}
+	case $ko in
+	*.xz) xz -dc "$ko" ;;
+	*.zst) zstd -q -dc "$ko" ;;
+	*) cat "$ko" ;;
+	esac >"$root/lib/modules/extra/ovlvol.ko"
 	for t in $(make -s -C "$top/selftests" list); do
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
@@ -143,7 +149,9 @@ boot() {
 }
 
 make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
-make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
+ovlctl=${OVLCTL_BIN:-$build/ovlctl/ovlctl}
+[ -n "${OVLCTL_BIN:-}" ] || make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
+log "ovlctl: $ovlctl; module: ${OVLVOL_KO:-built for $KVER}"
 build_initramfs
 
 truncate -s 512M "$out/ext4.img" "$out/xfs.img"
