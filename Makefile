@@ -47,6 +47,10 @@ check:
 demo:
 	scripts/demo.sh
 
+# README's set-up in a fresh debootstrap'd bookworm (slow: see the script).
+check-fresh:
+	scripts/check-fresh.sh
+
 vm-test:
 	@case " $(ALL_KERNELS) " in *" $(KERNEL) "*) ;; \
 	*) echo "KERNEL must be one of: $(ALL_KERNELS)"; exit 2 ;; esac
@@ -98,6 +102,30 @@ ovlctl-install: ovlctl
 module-install:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
+# Debian packages (debian/): ovlvol-dkms and ovlctl in build/deb/. Built in
+# a copy of the tree (files git tracks or would track, as they are now;
+# deleted ones left out) because dpkg-buildpackage writes to the parent
+# directory. Fails on lintian errors and warnings.
+DEB_DIR := build/deb
+deb:
+	scripts/deps.sh deb
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/src
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 sh -c 'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; \
+			then printf "%s\0" "$$f"; fi; done' sh | \
+		cpio -0 -pdm --quiet $(DEB_DIR)/src; \
+	else \
+		find . -mindepth 1 -maxdepth 1 ! -name build ! -name .git \
+			-exec cp -a {} $(DEB_DIR)/src/ \; ; \
+	fi
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b
+	mkdir -p $(DEB_DIR)/tmp # lintian leaves its mldbm-* files in TMPDIR
+	TMPDIR=$(CURDIR)/$(DEB_DIR)/tmp lintian --fail-on error,warning $(DEB_DIR)/*.changes
+	@ls -l $(DEB_DIR)/*.deb
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
@@ -110,6 +138,8 @@ help:
 	@echo "                $(ALL_KERNELS)"
 	@echo "make demo       the volatile-restart story, in a QEMU guest"
 	@echo "make vm-test KERNEL=<one of the above>"
+	@echo "make check-fresh  make demo, make check, make deb and the packages'"
+	@echo "                install/purge in a fresh debootstrap'd bookworm (slow)"
 	@echo "make deps       install build and test dependencies (apt, root)"
 	@echo "make patches-bisect [VER=6.12]  build every prefix of the kernel series"
 	@echo "make patches-refresh VER= TREE=  regenerate a series from a git tree"
@@ -117,6 +147,7 @@ help:
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
 	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
+	@echo "make deb        Debian packages ovlvol-dkms, ovlctl in build/deb/ (lintian-clean)"
 
-.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check demo vm-test style sparse install \
-	module-install clean help
+.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-fresh demo vm-test style sparse install \
+	module-install clean help deb
