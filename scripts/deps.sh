@@ -15,6 +15,8 @@
 # installed, so no linux-image, initramfs or DKMS run lands in /boot.
 set -euo pipefail
 
+top=$(cd "$(dirname "$0")/.." && pwd)
+
 group_test=(
 	# build
 	build-essential bc bison flex libelf-dev libssl-dev pkg-config patch
@@ -30,7 +32,8 @@ group_test=(
 	# a real OCI runtime for `ovlctl runtime` in the guests
 	crun
 )
-group_deb=(debhelper dh-dkms dpkg-dev fakeroot lintian)
+# and debian/control's Build-Depends, through apt-get build-dep
+group_deb=(dpkg-dev fakeroot lintian)
 group_fresh=(debootstrap)
 
 check=0
@@ -40,10 +43,11 @@ if [ "${1:-}" = --check ]; then
 fi
 [ $# = 0 ] && set -- test
 pkgs=()
+builddep=0
 for g in "$@"; do
 	case $g in
 	test) pkgs+=("${group_test[@]}") ;;
-	deb) pkgs+=("${group_deb[@]}") ;;
+	deb) pkgs+=("${group_deb[@]}") builddep=1 ;;
 	fresh) pkgs+=("${group_fresh[@]}") ;;
 	*) echo "deps.sh: unknown group '$g' (test, deb, fresh)" >&2; exit 2 ;;
 	esac
@@ -57,9 +61,20 @@ missing=()
 for p in "${pkgs[@]}"; do
 	case $installed in *" $p "*) ;; *) missing+=("$p") ;; esac
 done
-[ ${#missing[@]} = 0 ] && exit 0
+# The Build-Depends, as dpkg-buildpackage will check them.
+unmet=
+if [ $builddep = 1 ]; then
+	if command -v dpkg-checkbuilddeps >/dev/null; then
+		unmet=$(cd "$top" && dpkg-checkbuilddeps \
+			--admindir="${DPKG_ADMINDIR:-/var/lib/dpkg}" 2>&1 >/dev/null |
+			sed -n 's/.*Unmet build dependencies: //p' || true)
+	else
+		unmet="(debian/control's Build-Depends: dpkg-dev cannot tell yet)"
+	fi
+fi
+[ ${#missing[@]} = 0 ] && [ -z "$unmet" ] && exit 0
 if [ $check = 1 ]; then
-	echo "missing: ${missing[*]}"
+	echo "missing: ${missing[*]}${unmet:+${missing[*]:+ }$unmet}"
 	exit 1
 fi
 
@@ -71,7 +86,9 @@ if [ "$(id -u)" != 0 ]; then
 	}
 	sudo=(sudo)
 fi
-echo "deps.sh: installing ${missing[*]}"
+echo "deps.sh: installing ${missing[*]}${unmet:+${missing[*]:+ }$unmet}"
 "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+[ ${#missing[@]} = 0 ] || "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
+[ $builddep = 0 ] || "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get build-dep -y -q --no-install-recommends "$top"

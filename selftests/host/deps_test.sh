@@ -47,7 +47,7 @@ run() { # ARGS...: deps.sh with the fake database and tools; sets $rc, $out
 tap_show="$tmp/out $tmp/calls"
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 # Nothing installed: --check names every package of the group.
 dpkg_db
@@ -82,14 +82,20 @@ removed=
 # Nothing kernel-related is ever installed on the host, whatever the groups.
 dpkg_db
 run test deb fresh
-bad=$(grep -Eo 'linux-(image|headers|kbuild|modules)[^ ]*' "$FAKE_LOG")
+bad=$(cat "$FAKE_LOG" "$tmp/out" | grep -Eo 'linux-(image|headers|kbuild|modules)[^ ]*')
 ok "$([ $rc = 0 ] && grep -q 'install' "$FAKE_LOG" && [ -z "$bad" ] && echo 0 || echo 1)" \
 	no_kernel_packages_on_host "${bad:-none}"
 
-# A group of its own: deb asks for the packaging tools only.
+# A group of its own: deb asks for the packaging tools and debian/control's
+# Build-Depends (as dpkg-checkbuilddeps reads them), nothing of the guests;
+# it installs the latter with apt-get build-dep on the tree.
 run --check deb
-ok "$([ $rc = 1 ] && echo "$out" | grep -qw dh-dkms &&
+ok "$([ $rc = 1 ] && echo "$out" | grep -qw lintian &&
+	echo "$out" | grep -qw dh-sequence-dkms && echo "$out" | grep -qw libmount-dev &&
 	! echo "$out" | grep -qw qemu-system-x86 && echo 0 || echo 1)" check_group_deb
+run deb
+ok "$([ $rc = 0 ] && grep -q "^apt-get build-dep .*$top\$" "$FAKE_LOG" &&
+	grep -q '^apt-get install .*lintian' "$FAKE_LOG" && echo 0 || echo 1)" install_group_deb
 
 run --check nosuchgroup
 ok "$([ $rc = 2 ] && echo "$out" | grep -q "unknown group" && echo 0 || echo 1)" \
