@@ -18,7 +18,8 @@
 # read-only (they are keyed by the hash of what goes into them), the others
 # are built inside.
 #   FRESH_KERNELS="stock-6.12"  guests for make check (default: all four)
-#   FRESH_STEPS="demo check"    a subset of: demo check deb
+#   FRESH_STEPS="demo check"    a subset of: demo check deb; "bare" alone
+#                               tests the host's build/deb/*.deb in a bare copy
 # Logs in build/fresh/. Needs root (debootstrap, chroot, mounts).
 set -euo pipefail
 
@@ -141,20 +142,28 @@ no_kernel_installed() {
 }
 
 rc=0
+debs=
 for s in $steps; do
 	case $s in
 	demo) inside demo make demo || rc=1 ;;
 	check) inside check make check || rc=1 ;;
-	deb) ;;
-	*) die "unknown step '$s' (demo check deb)" ;;
+	deb)
+		no_kernel_installed || rc=1
+		inside deb make deb || rc=1
+		debs=$root/src/ovl-volatile/build/deb
+		# On the machine that built them: DKMS for the guest kernels, a guest.
+		inside deb-test-full scripts/deb-test.sh full || rc=1 ;;
+	bare) ;;
+	*) die "unknown step '$s' (demo check deb bare)" ;;
 	esac
 done
-no_kernel_installed || rc=1
-case " $steps " in *" deb "*)
-	inside deb make deb || rc=1
-	# On the machine that built them: DKMS for the guest kernels, a guest.
-	inside deb-test-full scripts/deb-test.sh full || rc=1
-	# On a bare bookworm, the way a runtime host meets them.
+case " $steps " in *" deb "*) ;; *) no_kernel_installed || rc=1 ;; esac
+
+# On a bare bookworm, the way a runtime host meets them: the packages just
+# built, or (FRESH_STEPS=bare alone) those of the host's `make deb`.
+case " $steps " in *" deb "* | *" bare "*)
+	debs=${debs:-$build/deb}
+	ls "$debs"/*.deb >/dev/null 2>&1 || die "no packages in $debs: run make deb"
 	log "a bare copy of the chroot for the packages alone"
 	cleanup
 	mounts=()
@@ -171,7 +180,7 @@ case " $steps " in *" deb "*)
 	bind /dev "$root/dev"
 	mkdir -p "$root/src/ovl-volatile/build/deb" "$root/src/ovl-volatile/scripts" \
 		"$root/src/ovl-volatile/selftests"
-	cp "$build_root"/src/ovl-volatile/build/deb/*.deb "$root/src/ovl-volatile/build/deb/"
+	cp "$debs"/*.deb "$root/src/ovl-volatile/build/deb/"
 	cp "$top/scripts/deb-test.sh" "$root/src/ovl-volatile/scripts/"
 	cp "$top/selftests/tap.sh" "$root/src/ovl-volatile/selftests/"
 	inside deb-test-minimal scripts/deb-test.sh minimal || rc=1
