@@ -4,16 +4,18 @@
 # `make check-fresh`: README's set-up on a fresh Debian bookworm, as a new
 # user meets it. debootstrap a minimal bookworm (minbase plus git, make and
 # sudo: nothing else) into the cache once; then, in a throwaway copy of it,
-# copy the checkout in and run, as root:
-#   make demo                 deps.sh installs what it needs, one guest
+# copy the checkout in and run:
+#   make demo                 as a user with sudo: deps.sh installs what it
+#                             needs through sudo; one guest, two boots
+# and as root:
 #   make check                host tests and the guests (FRESH_KERNELS)
 #   make deb                  the packages, lintian
 #   scripts/deb-test.sh full  install, DKMS for the guest kernels, a guest
 #                             with the installed ovlctl and module, purge
 # and scripts/deb-test.sh minimal in a second, bare copy (install, run,
 # purge: nothing left)
-# and that nothing kernel-related was installed into the chroot's /boot or
-# /usr/src by the first two. Stock kernels and their headers are fetched
+# and that the first two installed no linux-image, linux-headers or
+# linux-kbuild package and put nothing into the chroot's /boot. Stock kernels and their headers are fetched
 # afresh inside; patched kernels the host has already built are bind-mounted
 # read-only (they are keyed by the hash of what goes into them), the others
 # are built inside.
@@ -113,19 +115,32 @@ for d in "$cache"/patched/*/build/.done; do
 	bind "$d" "$root$incache/patched/${d##*/}" ro
 done
 
-inside() { # LOG COMMAND: run COMMAND in the chroot as a new user would
-	local name=$1 t0 rc=0
+inside() { # LOG COMMAND: run COMMAND in the chroot as root, the way a new
+	# user would; with AS=user, as a user with sudo, in a copy of the tree in
+	# its home (its own cache, ~/.cache/ovl-volatile)
+	local name=$1 t0 rc=0 run=(chroot "$root") dir=/src/ovl-volatile home=/root
 	shift
+	if [ "${AS:-root}" = user ]; then
+		run=(chroot "$root" runuser -u newuser --)
+		dir=/home/newuser/ovl-volatile home=/home/newuser
+	fi
 	t0=$(date +%s)
-	log "$name: $*"
-	chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+	log "$name: $* (as ${AS:-root})"
+	"${run[@]}" /usr/bin/env -i HOME=$home TERM=dumb LANG=C.UTF-8 \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		KERNELS="${FRESH_KERNELS:-stock-6.1 stock-6.12 patched-6.1 patched-6.12}" \
-		bash -c "cd /src/ovl-volatile && $*" >"$logs/$name.log" 2>&1 || rc=$?
+		bash -c "cd $dir && $*" >"$logs/$name.log" 2>&1 || rc=$?
 	log "$name: exit $rc in $(($(date +%s) - t0))s (log: $logs/$name.log)"
 	tail -n 5 "$logs/$name.log" | sed 's/^/    /' >&2
 	return $rc
 }
+
+# A user who may sudo, with a copy of the checkout of its own.
+chroot "$root" useradd -m -s /bin/bash newuser
+echo 'newuser ALL=(ALL) NOPASSWD: ALL' >"$root/etc/sudoers.d/newuser"
+chmod 0440 "$root/etc/sudoers.d/newuser"
+cp -a "$root/src/ovl-volatile" "$root/home/newuser/ovl-volatile"
+chroot "$root" chown -R newuser:newuser /home/newuser/ovl-volatile
 
 # Nothing kernel-related on the machine after README's commands.
 no_kernel_installed() {
@@ -145,7 +160,8 @@ rc=0
 debs=
 for s in $steps; do
 	case $s in
-	demo) inside demo make demo || rc=1 ;;
+	# As a user with sudo: deps.sh installs through sudo.
+	demo) AS=user inside demo make demo || rc=1 ;;
 	check) inside check make check || rc=1 ;;
 	deb)
 		no_kernel_installed || rc=1

@@ -21,6 +21,8 @@ group_test=(
 	# build
 	build-essential bc bison flex libelf-dev libssl-dev pkg-config patch
 	git perl python3 xz-utils zstd cpio kmod sparse dkms clang-format
+	# DKMS's signing key (dkms_test)
+	openssl
 	# what the stock kernels' headers need (unpacked, not installed)
 	pahole
 	# kernels and the kselftest harness, from Debian's sources
