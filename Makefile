@@ -6,16 +6,13 @@ PACKAGE_NAME := ovlvol
 PACKAGE_VERSION := 0.1.0
 
 KERNELRELEASE ?= $(shell uname -r)
-# The running kernel's build dir, else the newest Debian headers installed,
-# else the guests' stock 6.12 headers, unpacked into the cache on first use
-# (selftests/vm/kernel.sh; nothing is installed).
-ifeq ($(origin KDIR),undefined)
-KDIR := $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
+# The running kernel's build dir, else the newest Debian headers installed.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
-ifeq ($(KDIR),)
-KDIR = $(eval KDIR := $(shell selftests/vm/kernel.sh kdir stock-6.12))$(KDIR)
-endif
-endif
+# Building (not installing) with neither: the guests' stock 6.12 headers,
+# unpacked into the cache on first use (selftests/vm/kernel.sh kdir).
+BUILD_KDIR = $(or $(KDIR),$(shell selftests/vm/kernel.sh kdir stock-6.12))
+NEED_KDIR = $(if $(KDIR),,$(error no kernel build dir for $(KERNELRELEASE): set KDIR=))
 DESTDIR ?=
 PREFIX ?= /usr
 KERNEL ?= stock-6.12
@@ -30,7 +27,7 @@ PATCHES := $(abspath $(filter-out %/0000-cover-letter.patch,$(wildcard patches/*
 all: module ovlctl selftests
 
 module:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+	$(MAKE) -C $(BUILD_KDIR) M=$(CURDIR) W=1 modules
 
 ovlctl:
 	$(MAKE) -C tools/ovlctl VERSION=$(PACKAGE_VERSION)
@@ -73,7 +70,7 @@ style:
 
 sparse:
 	mkdir -p build
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
+	$(MAKE) -C $(BUILD_KDIR) M=$(CURDIR) C=2 modules 2>&1 | tee build/sparse.log
 	@! grep -E 'warning:|error:' build/sparse.log
 
 install: module-install ovlctl-install
@@ -100,26 +97,18 @@ ovlctl-install: ovlctl
 	chmod 0644 $(DESTDIR)$(PREFIX)/share/containers/oci/hooks.d/ovlctl-hook.json
 
 module-install:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	$(NEED_KDIR)$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
 
 # Debian packages (debian/): ovlvol-dkms and ovlctl in build/deb/. Built in
-# a copy of the tree (files git tracks or would track, as they are now;
-# deleted ones left out) because dpkg-buildpackage writes to the parent
-# directory. Fails on lintian errors and warnings.
+# a copy of the tree (scripts/tree-files.sh) because dpkg-buildpackage
+# writes to the parent directory. Fails on lintian errors and warnings.
 DEB_DIR := build/deb
 deb:
 	scripts/deps.sh deb
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/src
-	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-		git ls-files -z --cached --others --exclude-standard | \
-		xargs -0 sh -c 'for f; do if [ -e "$$f" ] || [ -L "$$f" ]; \
-			then printf "%s\0" "$$f"; fi; done' sh | \
-		cpio -0 -pdm --quiet $(DEB_DIR)/src; \
-	else \
-		find . -mindepth 1 -maxdepth 1 ! -name build ! -name .git \
-			-exec cp -a {} $(DEB_DIR)/src/ \; ; \
-	fi
+	scripts/tree-files.sh | tar --null --no-recursion -T - -cf - | \
+		tar -C $(DEB_DIR)/src --no-same-owner -xf -
 	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		dpkg-buildpackage -us -uc -b
 	mkdir -p $(DEB_DIR)/tmp # lintian leaves its mldbm-* files in TMPDIR
@@ -127,13 +116,14 @@ deb:
 	@ls -l $(DEB_DIR)/*.deb
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-$(MAKE) -C $(BUILD_KDIR) M=$(CURDIR) clean
 	$(MAKE) -C selftests clean
 	$(MAKE) -C tools/ovlctl clean
 	rm -rf build
 
 help:
-	@echo "make            build the module (KDIR=$(KDIR)), ovlctl and the selftests"
+	@echo "make            build the module (KDIR=$(or $(KDIR),<the guests' stock 6.12 headers>)),"
+	@echo "                ovlctl and the selftests"
 	@echo "make check      host tests, then every selftest in QEMU guests on"
 	@echo "                $(ALL_KERNELS)"
 	@echo "make demo       the volatile-restart story, in a QEMU guest"

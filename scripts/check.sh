@@ -6,6 +6,8 @@
 # "N passed, N failed, N skipped"; exits non-zero on any failure.
 #   KERNELS="stock-6.12" make check   to run a subset of the guests
 set -u
+# A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
+PATH=$PATH:/usr/sbin:/sbin
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${OVLVOL_BUILD:-$top/build}

@@ -5,6 +5,8 @@
 # Debian's stock kernel (nothing is ever loaded into the host kernel).
 #   DEMO_KERNEL=stock-6.1 make demo   to pick another guest kernel
 set -eu
+# A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
+PATH=$PATH:/usr/sbin:/sbin
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/deps.sh"

@@ -14,11 +14,15 @@ deps=$top/scripts/deps.sh
 tmp=$(mktemp -d /tmp/ovlvol-deps.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin" "$tmp/adm"
-for t in apt-get sudo; do
+for t in apt-get sudo id; do
 	cat >"$tmp/bin/$t" <<-'EOF'
 		#!/bin/sh
+		case $(basename "$0") in
+		id) [ -n "${FAKE_UID:-}" ] && [ "$1" = -u ] && { echo "$FAKE_UID"; exit 0; }
+			exec /usr/bin/id "$@" ;;
+		sudo) echo "sudo $*" >>"$FAKE_LOG"; exec "$@" ;;
+		esac
 		echo "$(basename "$0") $*" >>"$FAKE_LOG"
-		[ "$(basename "$0")" = sudo ] && exec "$@"
 		exit 0
 	EOF
 	chmod +x "$tmp/bin/$t"
@@ -47,7 +51,7 @@ run() { # ARGS...: deps.sh with the fake database and tools; sets $rc, $out
 tap_show="$tmp/out $tmp/calls"
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..9"
 
 # Nothing installed: --check names every package of the group.
 dpkg_db
@@ -78,6 +82,13 @@ inst=$(sed -n 's/^apt-get .*install -y -q --no-install-recommends //p' "$FAKE_LO
 ok "$([ $rc = 0 ] && [ "$inst" = "$drop" ] && grep -q '^apt-get .*update' "$FAKE_LOG" &&
 	echo 0 || echo 1)" install_partly_missing "apt-get install $inst"
 removed=
+
+# As a user: through sudo, every apt-get call.
+FAKE_UID=1000 run
+nsudo=$(grep -c '^sudo env DEBIAN_FRONTEND=noninteractive apt-get ' "$FAKE_LOG")
+napt=$(grep -c '^apt-get ' "$FAKE_LOG")
+ok "$([ $rc = 0 ] && [ "$nsudo" -ge 2 ] && [ "$nsudo" = "$napt" ] && echo 0 || echo 1)" \
+	install_as_user_through_sudo "$nsudo sudo calls, $napt apt-get calls"
 
 # Nothing kernel-related is ever installed on the host, whatever the groups.
 dpkg_db

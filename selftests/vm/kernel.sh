@@ -20,6 +20,8 @@
 # keyed by package version, and for patched kernels also by the hash of the
 # series and the config fragments: a second run reuses it.
 set -euo pipefail
+# A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
+PATH=$PATH:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -96,7 +98,7 @@ headers() {
 			$(for p in $pkgs; do echo "$p=$pkgver"; done))
 		for p in "$dir"/dl/*.deb; do
 			dpkg-deb -x "$p" "$dir/root"
-			host_deps "$p"
+			host_deps "$p" "$pkgs"
 		done
 		rm -rf "$dir/dl"
 		sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" \
@@ -108,16 +110,22 @@ headers() {
 	echo "$dir/root/usr/src/linux-headers-$kver"
 }
 
-# What an unpacked package needs from the host (its Depends other than the
-# kernel packages unpacked beside it) must be installed there; name what is
-# missing rather than fail later inside kbuild.
+# What an unpacked package needs from the host must be installed there;
+# name what is missing rather than fail later inside kbuild. Not needed:
+# the packages unpacked beside it (UNPACKED), the image the headers belong
+# to, and linux-base (kernel install scripts). Debian's compiler package
+# linux-compiler-gcc-N-ARCH stands for gcc-N.
 host_deps() {
-	local deb=$1 dep alt name ok missing=
+	local deb=$1 unpacked=" $(echo $2) " dep alt name ok missing=
 	while read -r dep; do
 		ok=0
 		while read -r alt; do
 			name=${alt%% *}
-			case $name in linux-*) ok=1 ;; esac
+			case $unpacked in *" $name "*) ok=1 ;; esac
+			case $name in
+			linux-image-* | linux-base) ok=1 ;;
+			linux-compiler-gcc-*) name=${name#linux-compiler-}; name=${name%-*} ;;
+			esac
 			dpkg-query -W -f '${db:Status-Abbrev}' "$name" 2>/dev/null |
 				grep -q '^ii' && ok=1
 		done < <(echo "$dep" | tr '|' '\n' | sed 's/^ *//')

@@ -16,6 +16,8 @@
 #   OVLCTL_BIN=/usr/sbin/ovlctl  test an installed ovlctl instead of building
 #   OVLVOL_KO=path/ovlvol.ko     test a built module (DKMS's) instead of building
 set -euo pipefail
+# A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
+PATH=$PATH:/usr/sbin:/sbin
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
