@@ -14,7 +14,7 @@ build=${OVLVOL_BUILD:-$top/build}
 kernels=${KERNELS:-stock-6.1 stock-6.12 patched-6.1 patched-6.12}
 start=$(date +%s)
 
-"$top/scripts/deps.sh" || exit 1
+"$top/scripts/deps.sh" test deb || exit 1
 
 pass=0 fail=0 skip=0 lines=
 # A run that left no summary (it could not even build) counts as a failure.

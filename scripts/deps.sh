@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install the build and test tools and libraries on Debian bookworm (root,
-# or sudo). Idempotent: does nothing when all are present. `make check`,
-# `make demo`, `make deb` and `make check-fresh` call it themselves.
+# or sudo). Idempotent: does nothing when all are present. `make check`
+# (test and deb: it builds the packages), `make demo`, `make deb` and
+# `make check-fresh` call it themselves.
 #   deps.sh [GROUP...]          install what is missing
 #   deps.sh --check [GROUP...]  list what is missing and exit 1, install nothing
-# Groups: test (the default: make, make check, make demo), deb (make deb),
-# fresh (make check-fresh).
+# Groups: test (the default: make, make demo, make check), deb (make deb,
+# make check), fresh (make check-fresh).
 #
 # Only tools and libraries: nothing kernel-related goes onto the host. The
 # guest kernels and the stock kernels' headers are unpacked into the cache
