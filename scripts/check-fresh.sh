@@ -67,8 +67,8 @@ trap cleanup EXIT
 # mount table's targets (octal-escaped there) compared as plain strings.
 safe_rm() {
 	local left
-	left=$(awk -v p="$1/" '{ t = $5; gsub(/\\040/, " ", t)
-		if (index(t, p) == 1) print t }' /proc/self/mountinfo)
+	left=$(awk -v p="$1" '{ t = $5; gsub(/\\040/, " ", t)
+		if (t == p || index(t, p "/") == 1) print t }' /proc/self/mountinfo)
 	[ -z "$left" ] || die "mounts left under $1; not removing it: $left"
 	rm -rf --one-file-system "$1"
 }
@@ -111,6 +111,9 @@ new_root() {
 	fi
 	printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 	chmod 0755 "$root/usr/sbin/policy-rc.d"
+	# A mount point of its own, as / is on a machine: unshare(1) and
+	# mount --make-private, which tests use, refuse a / that is not one.
+	bind "$root" "$root"
 	bind /proc "$root/proc"
 	bind /sys "$root/sys" ro
 	bind /dev "$root/dev"
