@@ -56,7 +56,7 @@ resolve_stock() {
 }
 
 stock() {
-	local ver=$1 kver pkgver dir deb
+	local ver=$1 kver pkgver dir deb kdir
 	kver=$(resolve_stock "$ver")
 	pkgver=$(apt-cache policy "linux-image-$kver" | sed -n 's/^ *Candidate: //p')
 	dir=$cache/stock/$kver-$pkgver
@@ -70,10 +70,11 @@ stock() {
 		depmod -b "$dir/root" "$kver"
 		touch "$dir/.done"
 	fi
+	kdir=$(headers "$kver")
 	echo "KVER=$kver"
 	echo "BZIMAGE=$dir/root/boot/vmlinuz-$kver"
 	echo "MODROOT=$dir/root"
-	echo "KDIR=$(headers "$kver")"
+	echo "KDIR=$kdir"
 }
 
 # The headers of stock kernel KVER, unpacked into the cache and never
