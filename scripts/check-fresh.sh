@@ -56,7 +56,11 @@ flock -n 9 || die "another check-fresh is running"
 
 mounts=()
 cleanup() {
-	local i
+	local i p
+	# Nothing may go on writing in the chroot once its mounts are gone.
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+	done
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
 		umount -l "${mounts[i]}" 2>/dev/null || true
 	done
