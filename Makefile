@@ -11,7 +11,8 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
 # Building (not installing) with neither: the guests' stock 6.12 headers,
 # unpacked into the cache on first use (selftests/vm/kernel.sh kdir).
-BUILD_KDIR = $(or $(KDIR),$(shell selftests/vm/kernel.sh kdir stock-6.12))
+BUILD_KDIR = $(or $(KDIR),$(shell selftests/vm/kernel.sh kdir stock-6.12),\
+	$(error no kernel build dir: set KDIR=, or see selftests/vm/kernel.sh kdir))
 NEED_KDIR = $(if $(KDIR),,$(error no kernel build dir for $(KERNELRELEASE): set KDIR=))
 DESTDIR ?=
 PREFIX ?= /usr
@@ -36,7 +37,7 @@ selftests:
 	$(MAKE) -C selftests
 
 deps:
-	scripts/deps.sh
+	scripts/deps.sh test deb
 
 check:
 	scripts/check.sh

@@ -59,13 +59,16 @@ cp "$top"/module/Kbuild "$top"/module/Kconfig "$top"/module/*.[ch] \
 	"$tmp/src/$pkg-$ver/module/"
 cp "$top/include/uapi/linux/ovl_volatile.h" "$tmp/src/$pkg-$ver/include/uapi/linux/"
 
+# Any kbuild's sign-file signs for both kernels.
+sign_file=/nonexistent
+[ ${#kvers[@]} = 0 ] || sign_file=${kdirs[${kvers[0]}]}/scripts/sign-file
 cat >"$tmp/framework.conf" <<EOF
 source_tree="$tmp/src"
 dkms_tree="$tmp/dkms"
 install_tree="$tmp/install"
 mok_signing_key="$tmp/mok.key"
 mok_certificate="$tmp/mok.pub"
-sign_file="${kdirs[${kvers[0]:-}]:-/nonexistent}/scripts/sign-file"
+sign_file="$sign_file"
 EOF
 mount --bind "$tmp/framework.conf" /etc/dkms/framework.conf || exit 1
 

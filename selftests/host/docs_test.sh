@@ -17,14 +17,9 @@ trap 'rm -rf "$tmp"' EXIT
 s=shared
 patterns=("../$s" "$s/design" "$s/seeds")
 
-# The files to look at, one per line, relative to the top: what git tracks
-# when this is a checkout, else everything but .git and build output.
-if [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
-	git ls-files -co --exclude-standard >"$tmp/files"
-else
-	find . -path ./.git -prune -o -path ./build -prune -o -type f -print |
-		sed 's|^\./||' | sort >"$tmp/files"
-fi
+# The files to look at, one per line, relative to the top: the tree as
+# scripts/tree-files.sh lists it.
+"$top/scripts/tree-files.sh" | tr '\0' '\n' >"$tmp/files"
 grep -v '^patches/' "$tmp/files" >"$tmp/scan"
 
 # .rst names referenced from the docs, as "FILE:LINE TARGET": a
