@@ -35,7 +35,9 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 {
 	struct ovlvol_ident ident;
 	struct super_block *sb;
+	struct inode *inode;
 	struct file *file;
+	uuid_t nonce;
 	u32 eseq;
 	u64 id;
 	int err;
@@ -45,12 +47,16 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 	if (ident.size != sizeof(ident) || ident.version != OVLVOL_IOC_V1 ||
 	    ident.flags)
 		return -EINVAL;
+	err = ovlvol_get_nonce(&nonce);
+	if (err)
+		return err;
 
 	/* _raw: O_PATH fds name a filesystem as well as any other. */
 	file = fget_raw(ident.fd);
 	if (!file)
 		return -EBADF;
-	sb = file_inode(file)->i_sb;
+	inode = file_inode(file);
+	sb = inode->i_sb;
 
 	/* Kernel-internal pseudo filesystems (pipes, sockets, memfd, ...). */
 	err = -EINVAL;
@@ -67,10 +73,10 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 
 	/* One read, so the flag describes the value returned. */
 	eseq = READ_ONCE(sb->s_wb_err);
-	memcpy(ident.nonce, &ovlvol_nonce, sizeof(ident.nonce));
+	export_uuid(ident.nonce, &nonce);
 	ident.sb_instance = id;
 	ident.errseq = eseq;
-	ident.out_flags = 0;
+	ident.out_flags = OVLVOL_IDENT_GENERATION;
 	if (eseq && !(eseq & OVL_VOLATILE_ERRSEQ_SEEN))
 		ident.out_flags |= OVLVOL_IDENT_UNSEEN_ERROR;
 	if (sb_rdonly(sb))
@@ -78,7 +84,7 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 	if (ovlvol_sb_ids_from_kernel())
 		ident.out_flags |= OVLVOL_IDENT_KERNEL_ID;
 	ident.authority = OVL_VOLATILE_AUTH_MODULE;
-	ident.reserved = 0;
+	ident.generation = inode->i_generation;
 	fput(file);
 
 	if (copy_to_user(uarg, &ident, sizeof(ident)))
@@ -93,12 +99,17 @@ out_fput:
 static long ovlvol_ioc_nonce(struct ovlvol_nonce __user *uarg)
 {
 	struct ovlvol_nonce nonce;
+	uuid_t uuid;
+	int err;
 
 	if (copy_from_user(&nonce, uarg, sizeof(nonce)))
 		return -EFAULT;
 	if (nonce.size != sizeof(nonce) || nonce.version != OVLVOL_IOC_V1)
 		return -EINVAL;
-	memcpy(nonce.nonce, &ovlvol_nonce, sizeof(nonce.nonce));
+	err = ovlvol_get_nonce(&uuid);
+	if (err)
+		return err;
+	export_uuid(nonce.nonce, &uuid);
 	if (copy_to_user(uarg, &nonce, sizeof(nonce)))
 		return -EFAULT;
 	return 0;

@@ -9,17 +9,51 @@
  */
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/uuid.h>
 
 #include "ovlvol.h"
 
-uuid_t ovlvol_nonce;
+static uuid_t ovlvol_nonce;
+static bool ovlvol_nonce_ready;
+static DEFINE_MUTEX(ovlvol_nonce_lock);
+
+/**
+ * ovlvol_get_nonce - the load nonce, drawn at the first call
+ * @nonce: where to copy it
+ *
+ * The module may load from an initramfs before the kernel's RNG is seeded,
+ * and two boots of one VM image without a hardware RNG must not share a
+ * nonce, so it is drawn when first needed, after waiting for the RNG.
+ *
+ * Return: 0, or -ERESTARTSYS if a signal came while waiting for the RNG.
+ */
+int ovlvol_get_nonce(uuid_t *nonce)
+{
+	int err;
+
+	/* Pairs with smp_store_release() below: the nonce is complete. */
+	if (!smp_load_acquire(&ovlvol_nonce_ready)) {
+		err = wait_for_random_bytes();
+		if (err)
+			return err;
+		mutex_lock(&ovlvol_nonce_lock);
+		if (!ovlvol_nonce_ready) {
+			uuid_gen(&ovlvol_nonce);
+			/* Pairs with smp_load_acquire() above */
+			smp_store_release(&ovlvol_nonce_ready, true);
+			pr_info("load nonce drawn\n");
+		}
+		mutex_unlock(&ovlvol_nonce_lock);
+	}
+	uuid_copy(nonce, &ovlvol_nonce);
+	return 0;
+}
 
 static int __init ovlvol_init(void)
 {
 	int err;
-
-	uuid_gen(&ovlvol_nonce);
 
 	err = ovlvol_sbid_init();
 	if (err)
@@ -27,7 +61,7 @@ static int __init ovlvol_init(void)
 	err = ovlvol_dev_init();
 	if (err)
 		goto out_sbid;
-	pr_debug("loaded, nonce %pUb, superblock ids from %s\n", &ovlvol_nonce,
+	pr_debug("loaded, superblock ids from %s\n",
 		 ovlvol_sb_ids_from_kernel() ? "the kernel" : "marks");
 	return 0;
 

@@ -10,8 +10,8 @@
 
 struct super_block;
 
-/* The authority nonce: generated once per load, never changed. */
-extern uuid_t ovlvol_nonce;
+/* The authority nonce: drawn once per load, at first use, never changed. */
+int ovlvol_get_nonce(uuid_t *nonce);
 
 int ovlvol_sbid_init(void);
 void ovlvol_sbid_exit(void);

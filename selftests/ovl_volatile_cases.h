@@ -38,8 +38,11 @@ enum ovl_case_action {
 	OVL_ACT_FORGE_AUTH_OTHER, /* the other known authority */
 	OVL_ACT_FORGE_NONCE,
 	OVL_ACT_FORGE_SB_INSTANCE,
-	OVL_ACT_FORGE_ERRSEQ,
+	OVL_ACT_FORGE_ERRSEQ, /* one more error, not seen */
+	OVL_ACT_FORGE_ERRSEQ_SEEN, /* one more error, seen */
+	OVL_ACT_FORGE_SEEN_ONLY, /* the SEEN bit flipped, nothing else */
 	OVL_ACT_FORGE_BINDING,
+	OVL_ACT_FORGE_BINDING_GEN, /* the inode generation only */
 	OVL_ACT_XATTR_TRUNCATED, /* one byte short */
 	OVL_ACT_XATTR_OVERSIZED, /* one byte more */
 	OVL_ACT_XATTR_REMOVED,
@@ -89,8 +92,16 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 	  "sb-instance-changed" },
 	{ "forged_errseq", OVL_ACT_FORGE_ERRSEQ, OVL_FS_ANY, EINVAL,
 	  "errseq-advanced" },
+	{ "forged_errseq_seen", OVL_ACT_FORGE_ERRSEQ_SEEN, OVL_FS_ANY, EINVAL,
+	  "errseq-advanced" },
+	/* Compared exactly: a masked compare would let this one pass */
+	{ "forged_errseq_seen_bit_only", OVL_ACT_FORGE_SEEN_ONLY, OVL_FS_ANY,
+	  EINVAL, "errseq-advanced" },
 	{ "forged_binding", OVL_ACT_FORGE_BINDING, OVL_FS_ANY, EINVAL,
 	  "binding-mismatch" },
+	/* Inode numbers get reused: the generation tells the dirs apart */
+	{ "forged_binding_generation", OVL_ACT_FORGE_BINDING_GEN, OVL_FS_ANY,
+	  EINVAL, "binding-mismatch" },
 	{ "xattr_truncated", OVL_ACT_XATTR_TRUNCATED, OVL_FS_ANY, EINVAL,
 	  "bad-checkpoint" },
 	{ "xattr_oversized", OVL_ACT_XATTR_OVERSIZED, OVL_FS_ANY, EINVAL,
@@ -112,7 +123,7 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 	{ "read_only_upper", OVL_ACT_RO_UPPER, OVL_FS_ANY, EINVAL,
 	  "read-only-upper" },
 	{ "reuse_disabled", OVL_ACT_DISABLED, OVL_FS_TMPFS, EINVAL,
-	  "unsupported" },
+	  "disabled" },
 };
 
 #define OVL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -369,8 +380,20 @@ static inline size_t ovl_case_forge(const struct ovl_volatile_ckpt *orig,
 		v = le32toh(c.errseq);
 		c.errseq = htole32((((v >> 13) + 1) << 13) | EIO);
 		break;
+	case OVL_ACT_FORGE_ERRSEQ_SEEN:
+		v = le32toh(c.errseq);
+		c.errseq = htole32((((v >> 13) + 1) << 13) | EIO |
+				   OVL_VOLATILE_ERRSEQ_SEEN);
+		break;
+	case OVL_ACT_FORGE_SEEN_ONLY:
+		c.errseq =
+			htole32(le32toh(c.errseq) ^ OVL_VOLATILE_ERRSEQ_SEEN);
+		break;
 	case OVL_ACT_FORGE_BINDING:
 		c.binding = htole64(le64toh(c.binding) ^ 0x10000);
+		break;
+	case OVL_ACT_FORGE_BINDING_GEN:
+		c.binding_gen = htole32(le32toh(c.binding_gen) ^ 0x1);
 		break;
 	case OVL_ACT_XATTR_TRUNCATED:
 		len = sizeof(c) - 1;

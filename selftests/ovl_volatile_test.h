@@ -36,10 +36,10 @@
 struct fs_instance {
 	__u64 id;
 	__u32 wb_err;
-	__u32 reserved;
+	__u32 generation;
 };
 
-#define FS_IOC_GETFSINSTANCE _IOR(0x15, 2, struct fs_instance)
+#define FS_IOC_GETFSINSTANCE _IOR(0x15, 0x80, struct fs_instance)
 #endif
 
 #define OVL_PARAMS "/sys/module/overlay/parameters/"

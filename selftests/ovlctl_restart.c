@@ -831,7 +831,7 @@ TEST_F_TIMEOUT(restart, ten_cycles, 900)
 		rs_umount(_metadata, e->l.merged);
 		if (i == 0) {
 			n0 = rs_ckpt_read(e, e->l.work, ckpt0, sizeof(ckpt0));
-			ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, n0);
+			ASSERT_EQ(OVL_VOLATILE_CKPT_V2_SIZE, n0);
 		}
 		ASSERT_TRUE(vt_exists(e->l.work, OVL_DIRTY));
 
@@ -1300,7 +1300,7 @@ TEST_F(cli, lower_changed)
 
 	rs_prepare(_metadata, e, &m);
 	blen = rs_ckpt_read(e, e->l.work, before, sizeof(before));
-	ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, blen);
+	ASSERT_EQ(OVL_VOLATILE_CKPT_V2_SIZE, blen);
 
 	ASSERT_EQ(0, vt_join(lower2, e->l.base, "lower2"));
 	ASSERT_EQ(0, mkdir(lower2, 0755));
@@ -1739,7 +1739,7 @@ TEST_F(cli, no_root)
 
 	rs_prepare(_metadata, e, &m);
 	blen = rs_ckpt_read(e, e->l.work, before, sizeof(before));
-	ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, blen);
+	ASSERT_EQ(OVL_VOLATILE_CKPT_V2_SIZE, blen);
 	digest = rs_upper_digest(e->l.upper);
 	/* Everything can be looked at: only the privilege is missing */
 	ASSERT_EQ(0, chmod(e->l.base, 0755));

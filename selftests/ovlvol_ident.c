@@ -48,9 +48,28 @@ TEST_F(ident, fields)
 	EXPECT_EQ(0, id.flags);
 	EXPECT_NE(0, id.sb_instance);
 	EXPECT_EQ(0, id.errseq);
-	EXPECT_EQ(0, id.out_flags & ~OVLVOL_IDENT_KERNEL_ID);
+	EXPECT_EQ(0, id.out_flags & ~(OVLVOL_IDENT_KERNEL_ID |
+				      OVLVOL_IDENT_GENERATION));
+	EXPECT_TRUE(id.out_flags & OVLVOL_IDENT_GENERATION);
 	EXPECT_EQ(OVL_VOLATILE_AUTH_MODULE, id.authority);
-	EXPECT_EQ(0, id.reserved);
+	/*
+	 * The generation is the inode's: tmpfs puts i_generation first in its
+	 * file handles (shmem_encode_fh()).
+	 */
+	{
+		union {
+			struct file_handle fh;
+			char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+		} h = { .fh.handle_bytes = MAX_HANDLE_SZ };
+		int mnt_id;
+		__u32 gen;
+
+		ASSERT_EQ(0,
+			  name_to_handle_at(AT_FDCWD, dir, &h.fh, &mnt_id, 0));
+		ASSERT_LE(4, h.fh.handle_bytes);
+		memcpy(&gen, h.fh.f_handle, sizeof(gen));
+		EXPECT_EQ(gen, id.generation);
+	}
 
 	/* The nonce: the one NONCE returns, a random (version 4) UUID. */
 	ASSERT_EQ(0, ovlvol_test_nonce(self->dev, nonce));

@@ -320,6 +320,50 @@ TEST_F_TIMEOUT(reuse, hundred_times, 600)
 	}
 }
 
+/*
+ * A reused work dir is sanitised like a fresh one: a mode or default ACL
+ * set on work/work between mounts must not reach copy-up temp files.
+ */
+TEST_F(reuse, reused_workdir_sanitised)
+{
+	struct ovl_case_env *e = &self->e;
+	/*
+	 * A default ACL (version 2, little-endian {tag, perm}, id) that new
+	 * files inherit as an access ACL: user::rwx, user:1234:rwx,
+	 * group::rwx, mask::rwx, other::rwx.
+	 */
+	static const __u32 acl[] = {
+		2,	    0x01 | (7 << 16), 0xffffffff, 0x02 | (7 << 16),
+		1234,	    0x04 | (7 << 16), 0xffffffff, 0x10 | (7 << 16),
+		0xffffffff, 0x20 | (7 << 16), 0xffffffff
+	};
+	char work[PATH_MAX], up[PATH_MAX];
+	int has_acl;
+	struct stat st;
+
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, umount(e->l.merged));
+	ASSERT_EQ(0, vt_join(work, e->l.work, "work"));
+	ASSERT_EQ(0, stat(work, &st));
+	ASSERT_EQ(0, st.st_mode & 07777);
+	ASSERT_EQ(0, chmod(work, 0777));
+	has_acl = setxattr(work, "system.posix_acl_default", acl, sizeof(acl),
+			   0) == 0;
+	if (!has_acl)
+		TH_LOG("%s: no POSIX ACLs (%s), the mode alone is checked",
+		       e->fstype, strerror(errno));
+
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, stat(work, &st));
+	EXPECT_EQ(0, st.st_mode & 07777);
+	EXPECT_EQ(-1, getxattr(work, "system.posix_acl_default", NULL, 0));
+	/* Copy up a lower file: its temp file is made in work/work */
+	ASSERT_EQ(0, vt_write_file(e->l.merged, "from-lower", "copied up"));
+	ASSERT_EQ(0, vt_join(up, e->l.upper, "from-lower"));
+	EXPECT_EQ(-1, getxattr(up, "system.posix_acl_access", NULL, 0));
+	ASSERT_EQ(0, umount(e->l.merged));
+}
+
 /* What userspace reads is what the checkpoint holds. */
 TEST_F(reuse, ids_match_checkpoint)
 {
@@ -333,7 +377,6 @@ TEST_F(reuse, ids_match_checkpoint)
 
 	ASSERT_EQ(0, ovl_fs_instance(e->l.upper, &fi));
 	ASSERT_NE(0, fi.id);
-	ASSERT_EQ(0, fi.reserved);
 	ASSERT_EQ(0, ovl_fs_instance("/proc", &other));
 	ASSERT_NE(fi.id, other.id);
 	ASSERT_EQ(0, ovl_load_uuid(uuid));
@@ -342,9 +385,9 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_EQ(sizeof(c),
 		  ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR, &c, sizeof(c)));
 	EXPECT_EQ(OVL_VOLATILE_CKPT_MAGIC, le32toh(c.magic));
-	EXPECT_EQ(OVL_VOLATILE_CKPT_V1, c.version);
+	EXPECT_EQ(OVL_VOLATILE_CKPT_V2, c.version);
 	EXPECT_EQ(OVL_VOLATILE_AUTH_KERNEL, c.authority);
-	EXPECT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, le16toh(c.size));
+	EXPECT_EQ(OVL_VOLATILE_CKPT_V2_SIZE, le16toh(c.size));
 	EXPECT_EQ(0, le32toh(c.flags));
 	EXPECT_EQ(0, memcmp(uuid, c.nonce, sizeof(uuid)));
 	EXPECT_EQ(fi.id, le64toh(c.sb_instance));
@@ -352,6 +395,11 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_EQ(0, vt_join(path, e->l.work, OVL_VOLATILE_DIR));
 	ASSERT_EQ(0, stat(path, &st));
 	EXPECT_EQ(st.st_ino, le64toh(c.binding));
+	/* The generation the checkpoint binds to is the marker dir's */
+	ASSERT_EQ(0, ovl_fs_instance(path, &other));
+	EXPECT_EQ(fi.id, other.id);
+	EXPECT_EQ(other.generation, le32toh(c.binding_gen));
+	EXPECT_EQ(0, le32toh(c.reserved));
 	/* The user. name is for userxattr mounts only */
 	len = ovl_ckpt_read(e->l.work, OVL_USER_XATTR, &c2, sizeof(c2));
 	/* EOPNOTSUPP: no user xattrs on this fs at all (tmpfs before 6.6) */

@@ -13,7 +13,7 @@
 
 TEST(checkpoint_layout)
 {
-	ASSERT_EQ(OVL_VOLATILE_CKPT_V1_SIZE, sizeof(struct ovl_volatile_ckpt));
+	ASSERT_EQ(OVL_VOLATILE_CKPT_V2_SIZE, sizeof(struct ovl_volatile_ckpt));
 	EXPECT_EQ(0, offsetof(struct ovl_volatile_ckpt, magic));
 	EXPECT_EQ(4, offsetof(struct ovl_volatile_ckpt, version));
 	EXPECT_EQ(5, offsetof(struct ovl_volatile_ckpt, authority));
@@ -23,6 +23,8 @@ TEST(checkpoint_layout)
 	EXPECT_EQ(16, offsetof(struct ovl_volatile_ckpt, nonce));
 	EXPECT_EQ(32, offsetof(struct ovl_volatile_ckpt, sb_instance));
 	EXPECT_EQ(40, offsetof(struct ovl_volatile_ckpt, binding));
+	EXPECT_EQ(48, offsetof(struct ovl_volatile_ckpt, binding_gen));
+	EXPECT_EQ(52, offsetof(struct ovl_volatile_ckpt, reserved));
 }
 
 TEST(magic_is_ovlv_in_le_bytes)
@@ -41,7 +43,7 @@ TEST(ioctl_structs_have_no_holes)
 	ASSERT_EQ(56, sizeof(struct ovlvol_ident));
 	EXPECT_EQ(16, offsetof(struct ovlvol_ident, nonce));
 	EXPECT_EQ(32, offsetof(struct ovlvol_ident, sb_instance));
-	EXPECT_EQ(52, offsetof(struct ovlvol_ident, reserved));
+	EXPECT_EQ(52, offsetof(struct ovlvol_ident, generation));
 	ASSERT_EQ(24, sizeof(struct ovlvol_nonce));
 	EXPECT_EQ(sizeof(struct ovlvol_ident), _IOC_SIZE(OVLVOL_IOC_IDENT));
 	EXPECT_EQ(sizeof(struct ovlvol_nonce), _IOC_SIZE(OVLVOL_IOC_NONCE));

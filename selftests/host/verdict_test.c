@@ -26,19 +26,21 @@ static void baseline(struct ovlctl_verdict_in *in)
 	in->marker = true;
 	in->authority = OVLCTL_AUTH_KERNEL;
 	in->ckpt_status = OVLCTL_CKPT_OK;
-	in->ckpt.version = OVL_VOLATILE_CKPT_V1;
+	in->ckpt.version = OVL_VOLATILE_CKPT_V2;
 	in->ckpt.authority = OVL_VOLATILE_AUTH_KERNEL;
 	memcpy(in->ckpt.nonce, nonce, 16);
 	in->ckpt.sb_instance = 42;
 	in->ckpt.errseq = 0x2005 |
 			  OVL_VOLATILE_ERRSEQ_SEEN; /* an old, seen error */
 	in->ckpt.binding = 1234;
+	in->ckpt.binding_gen = 0x12345678;
 	in->live.authority = OVLCTL_AUTH_KERNEL;
 	in->live.have_nonce = true;
 	memcpy(in->live.nonce, nonce, 16);
 	in->live.sb_instance = 42;
 	in->live.errseq = in->ckpt.errseq;
 	in->binding = 1234;
+	in->binding_gen = 0x12345678;
 }
 
 /* Re-decode the checkpoint after changing its raw bytes with @edit. */
@@ -54,10 +56,10 @@ static void forge(struct ovlctl_verdict_in *in, int field, int len_delta)
 		raw.magic ^= 1;
 		break;
 	case OVL_ACT_FORGE_VERSION:
-		raw.version = 2;
+		raw.version = OVL_VOLATILE_CKPT_V2 + 1;
 		break;
 	case OVL_ACT_FORGE_SIZE:
-		raw.size = htole16(OVL_VOLATILE_CKPT_V1_SIZE + 8);
+		raw.size = htole16(OVL_VOLATILE_CKPT_V2_SIZE + 8);
 		break;
 	case OVL_ACT_FORGE_FLAGS:
 		raw.flags = htole32(1U << 31);
@@ -112,6 +114,16 @@ static void apply(struct ovlctl_verdict_in *in, enum ovl_case_action a)
 		break;
 	case OVL_ACT_FORGE_ERRSEQ:
 		in->ckpt.errseq = 0;
+		break;
+	case OVL_ACT_FORGE_ERRSEQ_SEEN:
+		in->ckpt.errseq = (in->ckpt.errseq + (1 << 13)) |
+				  OVL_VOLATILE_ERRSEQ_SEEN;
+		break;
+	case OVL_ACT_FORGE_SEEN_ONLY:
+		in->ckpt.errseq ^= OVL_VOLATILE_ERRSEQ_SEEN;
+		break;
+	case OVL_ACT_FORGE_BINDING_GEN:
+		in->ckpt.binding_gen ^= 1;
 		break;
 	case OVL_ACT_FORGE_BINDING:
 	case OVL_ACT_COPY_WORKDIR:
@@ -239,26 +251,34 @@ TEST(zero_baseline_sees_first_error)
 /* The on-disk bytes: little-endian, packed, exactly as documented. */
 TEST(checkpoint_golden_bytes)
 {
-	static const unsigned char want[48] = {
-		'O',  'V',  'L',  'V',	1,    1,    48,	  0, /* magic ver auth size */
+	static const unsigned char want[56] = {
+		'O',  'V',  'L',  'V',	2,    1,    56,	  0, /* magic ver auth size */
 		0,    0,    0,	  0,	0x05, 0x30, 0,	  0, /* flags errseq */
 		0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* nonce */
 		0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01, 42,
 		0,    0,    0,	  0,	0,    0,    0, /* sb_instance */
 		0xd2, 0x04, 0,	  0,	0,    0,    0,	  0, /* binding 1234 */
+		0x78, 0x56, 0x34, 0x12, 0,    0,    0,	  0, /* gen reserved */
 	};
 	struct ovlctl_verdict_in in;
 	struct ovl_volatile_ckpt raw;
 	struct ovlctl_ckpt back;
+	unsigned char buf[56];
 	const char *why;
 
 	baseline(&in);
 	ovlctl_ckpt_encode(&in.ckpt, &raw);
 	ASSERT_EQ(0, memcmp(want, &raw, sizeof(want)));
-	ASSERT_EQ(OVLCTL_CKPT_OK, ovlctl_ckpt_decode(want, 48, &back, &why));
+	ASSERT_EQ(OVLCTL_CKPT_OK, ovlctl_ckpt_decode(want, 56, &back, &why));
 	ASSERT_EQ(0, memcmp(&back, &in.ckpt, sizeof(back)));
-	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 47, &back, &why));
+	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 55, &back, &why));
 	ASSERT_STREQ("truncated", why);
+	/* Version 1 (48 bytes, no generation) is no longer valid */
+	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 48, &back, &why));
+	memcpy(buf, want, sizeof(want));
+	buf[52] = 1;
+	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(buf, 56, &back, &why));
+	ASSERT_STREQ("reserved field set", why);
 	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 0, &back, &why));
 }
 

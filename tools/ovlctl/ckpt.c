@@ -25,16 +25,20 @@ int ovlctl_ckpt_decode(const void *buf, size_t len, struct ovlctl_ckpt *c,
 		*why = "bad magic";
 		return OVLCTL_CKPT_BAD;
 	}
-	if (raw.version != OVL_VOLATILE_CKPT_V1) {
+	if (raw.version != OVL_VOLATILE_CKPT_V2) {
 		*why = "unknown version";
 		return OVLCTL_CKPT_BAD;
 	}
-	if (le16toh(raw.size) != OVL_VOLATILE_CKPT_V1_SIZE) {
+	if (le16toh(raw.size) != OVL_VOLATILE_CKPT_V2_SIZE) {
 		*why = "size field does not match the version";
 		return OVLCTL_CKPT_BAD;
 	}
 	if (le32toh(raw.flags) & ~OVL_VOLATILE_CKPT_FLAGS_MASK) {
 		*why = "unknown flags";
+		return OVLCTL_CKPT_BAD;
+	}
+	if (raw.reserved) {
+		*why = "reserved field set";
 		return OVLCTL_CKPT_BAD;
 	}
 	if (raw.authority != OVL_VOLATILE_AUTH_KERNEL &&
@@ -49,6 +53,7 @@ int ovlctl_ckpt_decode(const void *buf, size_t len, struct ovlctl_ckpt *c,
 	memcpy(c->nonce, raw.nonce, sizeof(c->nonce));
 	c->sb_instance = le64toh(raw.sb_instance);
 	c->binding = le64toh(raw.binding);
+	c->binding_gen = le32toh(raw.binding_gen);
 	*why = NULL;
 	return OVLCTL_CKPT_OK;
 }
@@ -58,14 +63,15 @@ void ovlctl_ckpt_encode(const struct ovlctl_ckpt *c,
 {
 	memset(out, 0, sizeof(*out));
 	out->magic = htole32(OVL_VOLATILE_CKPT_MAGIC);
-	out->version = OVL_VOLATILE_CKPT_V1;
+	out->version = OVL_VOLATILE_CKPT_V2;
 	out->authority = c->authority;
-	out->size = htole16(OVL_VOLATILE_CKPT_V1_SIZE);
+	out->size = htole16(OVL_VOLATILE_CKPT_V2_SIZE);
 	out->flags = htole32(c->flags);
 	out->errseq = htole32(c->errseq);
 	memcpy(out->nonce, c->nonce, sizeof(out->nonce));
 	out->sb_instance = htole64(c->sb_instance);
 	out->binding = htole64(c->binding);
+	out->binding_gen = htole32(c->binding_gen);
 }
 
 const char *ovlctl_ckpt_xattr(bool userxattr)
@@ -100,8 +106,9 @@ int ovlctl_ckpt_write(int dirfd, bool userxattr, const struct ovlctl_ckpt *c)
 	struct ovl_volatile_ckpt raw;
 
 	ovlctl_ckpt_encode(c, &raw);
+	/* The first mount's baseline is never overwritten. */
 	if (fsetxattr(dirfd, ovlctl_ckpt_xattr(userxattr), &raw, sizeof(raw),
-		      0))
+		      XATTR_CREATE))
 		return -errno;
 	return 0;
 }

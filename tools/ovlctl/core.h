@@ -32,6 +32,7 @@ struct ovlctl_ckpt {
 	uint8_t nonce[16];
 	uint64_t sb_instance;
 	uint64_t binding;
+	uint32_t binding_gen;
 };
 
 /*
@@ -76,6 +77,8 @@ struct ovlctl_ident {
 };
 
 int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id);
+/* The inode generation of the dir open as @fd, from @authority. */
+int ovlctl_generation(int authority, int fd, uint32_t *gen);
 bool ovlctl_reuse_disabled(int authority);
 
 enum ovlctl_reason {
@@ -92,6 +95,7 @@ enum ovlctl_reason {
 	OVLCTL_READ_ONLY_UPPER,
 	OVLCTL_OTHER_INCOMPAT,
 	OVLCTL_UNSUPPORTED,
+	OVLCTL_DISABLED,
 	OVLCTL_LOWER_CHANGED,
 	OVLCTL_NR_REASONS,
 };
@@ -109,6 +113,7 @@ struct ovlctl_verdict_in {
 	struct ovlctl_ckpt ckpt;
 	struct ovlctl_ident live; /* of the upper fs */
 	uint64_t binding; /* inode number the checkpoint must name */
+	uint32_t binding_gen; /* and its inode generation */
 };
 
 struct ovlctl_verdict {

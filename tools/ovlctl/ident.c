@@ -27,10 +27,10 @@
 struct fs_instance {
 	__u64 id;
 	__u32 wb_err;
-	__u32 reserved;
+	__u32 generation;
 };
 
-#define FS_IOC_GETFSINSTANCE _IOR(0x15, 2, struct fs_instance)
+#define FS_IOC_GETFSINSTANCE _IOR(0x15, 0x80, struct fs_instance)
 #endif
 
 #define OVL_PARAM(name) "/sys/module/overlay/parameters/" name
@@ -141,20 +141,28 @@ static int ident_kernel(int fd, struct ovlctl_ident *id)
 	return 0;
 }
 
-static int ident_module(int fd, struct ovlctl_ident *id)
+/* OVLVOL_IOC_IDENT about the file open as @fd; 0 or -errno. */
+static int module_ident(int fd, struct ovlvol_ident *q)
 {
-	struct ovlvol_ident q = {
-		.size = sizeof(q),
-		.version = OVLVOL_IOC_V1,
-		.fd = fd,
-	};
 	int dev, ret;
 
+	memset(q, 0, sizeof(*q));
+	q->size = sizeof(*q);
+	q->version = OVLVOL_IOC_V1;
+	q->fd = fd;
 	dev = open_ovlvol(false);
 	if (dev < 0)
 		return dev;
-	ret = ioctl(dev, OVLVOL_IOC_IDENT, &q) ? -errno : 0;
+	ret = ioctl(dev, OVLVOL_IOC_IDENT, q) ? -errno : 0;
 	close(dev);
+	return ret;
+}
+
+static int ident_module(int fd, struct ovlctl_ident *id)
+{
+	struct ovlvol_ident q;
+	int ret = module_ident(fd, &q);
+
 	if (ret)
 		return ret;
 	memcpy(id->nonce, q.nonce, sizeof(id->nonce));
@@ -162,6 +170,30 @@ static int ident_module(int fd, struct ovlctl_ident *id)
 	id->sb_instance = q.sb_instance;
 	id->errseq = q.errseq;
 	id->unseen = q.out_flags & OVLVOL_IDENT_UNSEEN_ERROR;
+	return 0;
+}
+
+int ovlctl_generation(int authority, int fd, uint32_t *gen)
+{
+	struct ovlvol_ident q;
+	struct fs_instance fi;
+	int ret;
+
+	if (authority == OVLCTL_AUTH_KERNEL) {
+		if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi))
+			return -errno;
+		*gen = fi.generation;
+		return 0;
+	}
+	if (authority != OVLCTL_AUTH_MODULE)
+		return -EOPNOTSUPP;
+	ret = module_ident(fd, &q);
+	if (ret)
+		return ret;
+	/* An ovlvol module older than ovlctl: reload it. */
+	if (!(q.out_flags & OVLVOL_IDENT_GENERATION))
+		return -EPROTO;
+	*gen = q.generation;
 	return 0;
 }
 

@@ -455,6 +455,7 @@ static int record_module_checkpoint(struct ovlctl_state *st)
 {
 	struct ovlctl_ckpt c = { .authority = OVLCTL_AUTH_MODULE };
 	struct stat sb;
+	int r;
 
 	if (fstat(st->work_fd, &sb))
 		return -errno;
@@ -462,6 +463,9 @@ static int record_module_checkpoint(struct ovlctl_state *st)
 	c.sb_instance = st->in.live.sb_instance;
 	c.errseq = st->in.live.errseq;
 	c.binding = sb.st_ino;
+	r = ovlctl_generation(OVLCTL_AUTH_MODULE, st->work_fd, &c.binding_gen);
+	if (r)
+		return r;
 	return ovlctl_ckpt_write(st->work_fd, st->spec.userxattr, &c);
 }
 

@@ -385,6 +385,16 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 			return ovlctl_fail(OVLCTL_EXIT_ERROR, "fstat: %s",
 					   strerror(errno));
 		in->binding = sb.st_ino;
+		if (st->authority != OVLCTL_AUTH_NONE) {
+			err = ovlctl_generation(st->authority, st->ckpt_fd,
+						&in->binding_gen);
+			if (err)
+				return ovlctl_fail(
+					OVLCTL_EXIT_ERROR,
+					"asking the %s authority about %s: %s",
+					ovlctl_authority_name(st->authority),
+					st->spec.work.path, strerror(-err));
+		}
 	}
 	if (st->authority != OVLCTL_AUTH_NONE) {
 		err = ovlctl_ident(st->authority, st->upper_fd, &in->live);

@@ -39,6 +39,8 @@ static const struct {
 				    "another incompat feature is set in the workdir" },
 	[OVLCTL_UNSUPPORTED] = { "unsupported",
 				 "no id authority: neither a patched kernel nor the ovlvol module, or reuse is switched off" },
+	[OVLCTL_DISABLED] = { "disabled",
+			      "reuse is switched off by the administrator (overlay.volatile_reuse=N or volatile_reuse=off)" },
 	[OVLCTL_LOWER_CHANGED] = { "lower-changed",
 				   "the lower layers differ from those of the first mount" },
 };
@@ -88,8 +90,10 @@ struct ovlctl_verdict ovlctl_verdict(const struct ovlctl_verdict_in *in)
 
 	if (!in->want_volatile)
 		return refuse(OVLCTL_NOT_VOLATILE);
-	if (in->authority == OVLCTL_AUTH_NONE || in->reuse_disabled)
+	if (in->authority == OVLCTL_AUTH_NONE)
 		return refuse(OVLCTL_UNSUPPORTED);
+	if (in->reuse_disabled)
+		return refuse(OVLCTL_DISABLED);
 	if (in->other_incompat)
 		return refuse(OVLCTL_OTHER_INCOMPAT);
 	if (in->ckpt_status == OVLCTL_CKPT_ABSENT)
@@ -103,13 +107,15 @@ struct ovlctl_verdict ovlctl_verdict(const struct ovlctl_verdict_in *in)
 	if (c->sb_instance != in->live.sb_instance)
 		return refuse(OVLCTL_SB_INSTANCE_CHANGED);
 	/*
-	 * The baseline was taken without an unseen error: 0 or SEEN set, so
-	 * any later error changes the value with SEEN masked, also after a
-	 * third party's syncfs() marked it seen.
+	 * Exactly, as errseq_check() compares: the baseline was taken without
+	 * an unseen error (0 or SEEN set), so any later error changes it, also
+	 * once a third party's syncfs() marked that error seen. A baseline
+	 * that differs in SEEN alone is forged, and would fail every syncfs()
+	 * of the reused mount.
 	 */
-	if ((c->errseq ^ in->live.errseq) & ~OVL_VOLATILE_ERRSEQ_SEEN)
+	if (c->errseq != in->live.errseq)
 		return refuse(OVLCTL_ERRSEQ_ADVANCED);
-	if (c->binding != in->binding)
+	if (c->binding != in->binding || c->binding_gen != in->binding_gen)
 		return refuse(OVLCTL_BINDING_MISMATCH);
 	if (in->live.rdonly)
 		return refuse(OVLCTL_READ_ONLY_UPPER);

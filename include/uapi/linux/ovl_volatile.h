@@ -20,12 +20,14 @@
  *
  * Little-endian, packed, no kernel pointers. A value is valid only if its
  * length equals @size, @magic and @version are known, @size matches the
- * version, @authority is known and @flags holds no unknown bit; anything
- * else means "no valid checkpoint" (reason bad-checkpoint).
+ * version, @authority is known, @flags holds no unknown bit and @reserved
+ * is 0; anything else means "no valid checkpoint" (reason bad-checkpoint).
+ * Version 1 (48 bytes, bound to the inode number alone) is no longer
+ * valid: a version 1 checkpoint is refused as bad-checkpoint.
  */
 #define OVL_VOLATILE_XATTR		"overlay.volatile" /* trusted. or user. */
 #define OVL_VOLATILE_CKPT_MAGIC		0x564c564fU	/* "OVLV" in LE bytes */
-#define OVL_VOLATILE_CKPT_V1		1
+#define OVL_VOLATILE_CKPT_V2		2	/* binds inode number + generation */
 
 /* Who issued the nonce and the superblock instance id. */
 enum ovl_volatile_authority {
@@ -36,12 +38,18 @@ enum ovl_volatile_authority {
 /* No checkpoint flags are defined yet: any set bit is invalid. */
 #define OVL_VOLATILE_CKPT_FLAGS_MASK	0U
 
-/* Mask of the "seen" bit of an errseq_t (lib/errseq.c). */
+/*
+ * Mask of the "seen" bit of an errseq_t (lib/errseq.c). An errseq value is
+ * an opaque cursor, not ABI: compare two values for equality only (as
+ * errseq_check() does; any difference, this bit included, means they
+ * differ). The one use of this bit is to tell whether a value holds an
+ * error nobody has seen yet (non-zero without it).
+ */
 #define OVL_VOLATILE_ERRSEQ_SEEN	(1U << 12)
 
 struct ovl_volatile_ckpt {
 	__le32	magic;		/* OVL_VOLATILE_CKPT_MAGIC */
-	__u8	version;	/* OVL_VOLATILE_CKPT_V1 */
+	__u8	version;	/* OVL_VOLATILE_CKPT_V2 */
 	__u8	authority;	/* enum ovl_volatile_authority */
 	__le16	size;		/* sizeof(struct ovl_volatile_ckpt) for @version */
 	__le32	flags;		/* OVL_VOLATILE_CKPT_FLAGS_MASK */
@@ -49,9 +57,11 @@ struct ovl_volatile_ckpt {
 	__u8	nonce[16];	/* authority load UUID */
 	__le64	sb_instance;	/* upper superblock instance id, never 0 */
 	__le64	binding;	/* inode number of the dir holding the xattr */
+	__le32	binding_gen;	/* its inode generation (i_generation) */
+	__le32	reserved;	/* 0 */
 } __attribute__((packed));
 
-#define OVL_VOLATILE_CKPT_V1_SIZE	48
+#define OVL_VOLATILE_CKPT_V2_SIZE	56
 
 /*
  * The ovlvol module's misc device, /dev/ovlvol. Every ioctl takes a struct
@@ -66,6 +76,7 @@ struct ovl_volatile_ckpt {
 #define OVLVOL_IDENT_UNSEEN_ERROR	(1U << 0) /* s_wb_err holds an unseen error */
 #define OVLVOL_IDENT_RDONLY		(1U << 1) /* the superblock is read-only */
 #define OVLVOL_IDENT_KERNEL_ID		(1U << 2) /* sb_instance is the kernel's s_instance_id */
+#define OVLVOL_IDENT_GENERATION		(1U << 3) /* generation is the fd's i_generation */
 
 /* Identity of the filesystem an open fd lives on. */
 struct ovlvol_ident {
@@ -75,10 +86,10 @@ struct ovlvol_ident {
 	__u32	flags;		/* in: must be 0 */
 	__u8	nonce[16];	/* out: module load UUID */
 	__u64	sb_instance;	/* out: superblock instance id, never 0 */
-	__u32	errseq;		/* out: raw s_wb_err */
+	__u32	errseq;		/* out: s_wb_err, an opaque cursor (see above) */
 	__u32	out_flags;	/* out: OVLVOL_IDENT_* */
 	__u32	authority;	/* out: enum ovl_volatile_authority */
-	__u32	reserved;	/* out: 0 */
+	__u32	generation;	/* out: i_generation of the fd's inode */
 };
 
 /* The module's load UUID alone. */
