@@ -45,8 +45,10 @@ static inline int ovlvol_add_sb_mark(struct fsnotify_mark *mark,
 
 /*
  * A kernel with the project's patch series numbers every superblock itself
- * (struct super_block::s_instance_id, 0 = unset). The module then hands out
- * that id and attaches no marks, so there is one id space per boot.
+ * (struct super_block::s_instance_id, 0 = unset) and counts its errors
+ * (s_fs_errors). The module then hands out those and attaches no marks,
+ * so there is one id space per boot. Both came in one version of the
+ * series; the probe looks for both.
  */
 #ifdef OVLVOL_HAVE_SB_INSTANCE_ID
 #define OVLVOL_KERNEL_SB_IDS	true
@@ -54,9 +56,19 @@ static inline u64 ovlvol_kernel_sb_id(const struct super_block *sb)
 {
 	return READ_ONCE(sb->s_instance_id);
 }
+
+static inline u32 ovlvol_kernel_sb_fs_errors(struct super_block *sb)
+{
+	return atomic_read(&sb->s_fs_errors);
+}
 #else
 #define OVLVOL_KERNEL_SB_IDS	false
 static inline u64 ovlvol_kernel_sb_id(const struct super_block *sb)
+{
+	return 0;
+}
+
+static inline u32 ovlvol_kernel_sb_fs_errors(struct super_block *sb)
 {
 	return 0;
 }

@@ -6,8 +6,9 @@
  *  - opening the device needs whatever its mode allows: 0600, root only,
  *    unless the administrator changes it (e.g. with a udev rule);
  *  - OVLVOL_IOC_NONCE needs nothing more: the nonce is no secret;
- *  - OVLVOL_IOC_IDENT needs CAP_SYS_ADMIN in the user namespace that owns
- *    the superblock, the privilege needed to mount or unmount it. The first
+ *  - OVLVOL_IOC_IDENT and OVLVOL_IOC_INUSE need CAP_SYS_ADMIN in the user
+ *    namespace that owns the superblock, the privilege needed to mount or
+ *    unmount it (the patched kernel's FS_IOC_GETFSINSTANCE asks the same). The first
  *    query marks the superblock, which costs memory and, on newer kernels,
  *    some speed of fsnotify on that filesystem; nobody else should be able
  *    to impose that on it. A container manager may still query the
@@ -28,7 +29,8 @@
 #include "../include/uapi/linux/ovl_volatile.h"
 #include "ovlvol.h"
 
-static_assert(sizeof(struct ovlvol_ident) == 56);
+static_assert(sizeof(struct ovlvol_ident) == 64);
+static_assert(sizeof(struct ovlvol_inuse) == 24);
 static_assert(sizeof(struct ovlvol_nonce) == 24);
 
 static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
@@ -38,7 +40,7 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 	struct inode *inode;
 	struct file *file;
 	uuid_t nonce;
-	u32 eseq;
+	u32 eseq, fs_errors;
 	u64 id;
 	int err;
 
@@ -67,7 +69,7 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 		goto out_fput;
 
 	/* The open file keeps @sb active, so its marks stay put. */
-	err = ovlvol_sb_instance(sb, &id);
+	err = ovlvol_sb_instance(sb, &id, &fs_errors);
 	if (err)
 		goto out_fput;
 
@@ -76,7 +78,7 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 	export_uuid(ident.nonce, &nonce);
 	ident.sb_instance = id;
 	ident.errseq = eseq;
-	ident.out_flags = OVLVOL_IDENT_GENERATION;
+	ident.out_flags = OVLVOL_IDENT_GENERATION | OVLVOL_IDENT_FS_ERRORS;
 	if (eseq && !(eseq & OVL_VOLATILE_ERRSEQ_SEEN))
 		ident.out_flags |= OVLVOL_IDENT_UNSEEN_ERROR;
 	if (sb_rdonly(sb))
@@ -85,12 +87,44 @@ static long ovlvol_ioc_ident(struct ovlvol_ident __user *uarg)
 		ident.out_flags |= OVLVOL_IDENT_KERNEL_ID;
 	ident.authority = OVL_VOLATILE_AUTH_MODULE;
 	ident.generation = inode->i_generation;
+	ident.fs_errors = fs_errors;
+	ident.reserved = 0;
 	fput(file);
 
 	if (copy_to_user(uarg, &ident, sizeof(ident)))
 		return -EFAULT;
 	return 0;
 
+out_fput:
+	fput(file);
+	return err;
+}
+
+static long ovlvol_ioc_inuse(struct ovlvol_inuse __user *uarg)
+{
+	struct ovlvol_inuse q;
+	struct inode *inode;
+	struct file *file;
+	int err;
+
+	if (copy_from_user(&q, uarg, sizeof(q)))
+		return -EFAULT;
+	if (q.size != sizeof(q) || q.version != OVLVOL_IOC_V1 || q.flags)
+		return -EINVAL;
+	file = fget_raw(q.fd);
+	if (!file)
+		return -EBADF;
+	inode = file_inode(file);
+	err = -EPERM;
+	if (!ns_capable(inode->i_sb->s_user_ns, CAP_SYS_ADMIN))
+		goto out_fput;
+	err = -ENOTDIR;
+	if (!S_ISDIR(inode->i_mode))
+		goto out_fput;
+	/* A snapshot, as good as the answer is once returned */
+	q.in_use = !!(READ_ONCE(inode->i_state) & I_OVL_INUSE);
+	q.reserved = 0;
+	err = copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
 out_fput:
 	fput(file);
 	return err;
@@ -125,6 +159,8 @@ static long ovlvol_ioctl(struct file *file, unsigned int cmd,
 		return ovlvol_ioc_ident(uarg);
 	case OVLVOL_IOC_NONCE:
 		return ovlvol_ioc_nonce(uarg);
+	case OVLVOL_IOC_INUSE:
+		return ovlvol_ioc_inuse(uarg);
 	}
 	return -ENOTTY;
 }

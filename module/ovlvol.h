@@ -15,7 +15,7 @@ int ovlvol_get_nonce(uuid_t *nonce);
 
 int ovlvol_sbid_init(void);
 void ovlvol_sbid_exit(void);
-int ovlvol_sb_instance(struct super_block *sb, u64 *id);
+int ovlvol_sb_instance(struct super_block *sb, u64 *id, u32 *fs_errors);
 bool ovlvol_sb_ids_from_kernel(void);
 
 int ovlvol_dev_init(void);

@@ -3,8 +3,10 @@
  * Superblock instance ids for kernels that have none.
  *
  * The first query for a superblock attaches an fsnotify superblock mark of
- * the module's own group (mask 0: it never receives an event) carrying a
- * fresh id from a 64-bit counter; later queries find that mark. Teardown of
+ * the module's own group carrying a fresh id from a 64-bit counter; later
+ * queries find that mark. The mark listens for FS_ERROR only and counts
+ * the filesystem errors reported on the superblock from then on (ext4's
+ * through fsnotify_sb_error()), most of which never reach s_wb_err. Teardown of
  * the superblock (generic_shutdown_super() -> fsnotify_sb_delete()) destroys
  * its marks, so a new superblock at a reused address starts without one and
  * gets a new id. Ids are only meaningful together with the load nonce: the
@@ -38,6 +40,7 @@ struct ovlvol_mark {
 	struct fsnotify_mark fsn;
 	struct list_head node;	/* in ovlvol_marks until ->freeing_mark */
 	u64 id;
+	atomic_t fs_errors;	/* FS_ERROR events since the mark came */
 };
 
 static struct fsnotify_group *ovlvol_group;
@@ -52,11 +55,22 @@ static struct ovlvol_mark *ovlvol_mark(struct fsnotify_mark *fsn)
 	return container_of(fsn, struct ovlvol_mark, fsn);
 }
 
-/* With mask 0 fsnotify never calls this; it is here so no path finds NULL. */
-static int ovlvol_handle_inode_event(struct fsnotify_mark *fsn, u32 mask,
-				     struct inode *inode, struct inode *dir,
-				     const struct qstr *name, u32 cookie)
+/*
+ * FS_ERROR, the one event the marks ask for. A group with only
+ * ->handle_inode_event must not have superblock marks that get
+ * FSNOTIFY_EVENT_ERROR data (fsnotify_handle_event() warns), hence the
+ * full ->handle_event. It may run in the context of any filesystem error
+ * path: count and return.
+ */
+static int ovlvol_handle_event(struct fsnotify_group *group, u32 mask,
+			       const void *data, int data_type,
+			       struct inode *dir, const struct qstr *file_name,
+			       u32 cookie, struct fsnotify_iter_info *iter_info)
 {
+	struct fsnotify_mark *fsn = fsnotify_iter_sb_mark(iter_info);
+
+	if ((mask & FS_ERROR) && fsn)
+		atomic_inc(&ovlvol_mark(fsn)->fs_errors);
 	return 0;
 }
 
@@ -78,7 +92,7 @@ static void ovlvol_free_mark(struct fsnotify_mark *fsn)
 }
 
 static const struct fsnotify_ops ovlvol_fsnotify_ops = {
-	.handle_inode_event = ovlvol_handle_inode_event,
+	.handle_event = ovlvol_handle_event,
 	.freeing_mark = ovlvol_freeing_mark,
 	.free_mark = ovlvol_free_mark,
 };
@@ -107,7 +121,8 @@ static void ovlvol_discard_mark(struct ovlvol_mark *m)
  * Attach a new mark with a fresh id to @sb. Returns 0, -EEXIST if a
  * concurrent first query attached one first, or another -errno.
  */
-static int ovlvol_attach_mark(struct super_block *sb, u64 *id)
+static int ovlvol_attach_mark(struct super_block *sb, u64 *id,
+			      u32 *fs_errors)
 {
 	struct ovlvol_mark *m;
 	int err;
@@ -116,6 +131,7 @@ static int ovlvol_attach_mark(struct super_block *sb, u64 *id)
 	if (!m)
 		return -ENOMEM;
 	fsnotify_init_mark(&m->fsn, ovlvol_group);
+	m->fsn.mask = FS_ERROR;
 	atomic_inc(&ovlvol_nr_marks);
 	m->id = atomic64_inc_return(&ovlvol_last_id);
 	spin_lock(&ovlvol_marks_lock);
@@ -129,12 +145,14 @@ static int ovlvol_attach_mark(struct super_block *sb, u64 *id)
 		return err;
 	}
 	*id = m->id;
+	*fs_errors = atomic_read(&m->fs_errors);
 	/* The reference of the group's list keeps the mark attached. */
 	fsnotify_put_mark(&m->fsn);
 	return 0;
 }
 
-static int ovlvol_find_mark_id(struct super_block *sb, u64 *id)
+static int ovlvol_find_mark_id(struct super_block *sb, u64 *id,
+			       u32 *fs_errors)
 {
 	struct fsnotify_mark *fsn;
 
@@ -142,40 +160,43 @@ static int ovlvol_find_mark_id(struct super_block *sb, u64 *id)
 	if (!fsn)
 		return -ENOENT;
 	*id = ovlvol_mark(fsn)->id;
+	*fs_errors = atomic_read(&ovlvol_mark(fsn)->fs_errors);
 	fsnotify_put_mark(fsn);
 	return 0;
 }
 
 /**
- * ovlvol_sb_instance - the instance id of a superblock
+ * ovlvol_sb_instance - the instance id of a superblock, and its error count
  * @sb: a superblock the caller keeps active (e.g. through an open file)
  * @id: where to store the id, never 0
+ * @fs_errors: where to store the filesystem errors counted on @sb
  *
  * Concurrent first queries for one superblock agree: fsnotify attaches at
  * most one mark of a group to an object, the losers find the winner's.
  *
  * Return: 0, or -errno (-ENOMEM, -EOPNOTSUPP if the kernel's own id is unset).
  */
-int ovlvol_sb_instance(struct super_block *sb, u64 *id)
+int ovlvol_sb_instance(struct super_block *sb, u64 *id, u32 *fs_errors)
 {
 	int err;
 
 	if (ovlvol_sb_ids_from_kernel()) {
 		*id = ovlvol_kernel_sb_id(sb);
+		*fs_errors = ovlvol_kernel_sb_fs_errors(sb);
 		return *id ? 0 : -EOPNOTSUPP;
 	}
 
-	err = ovlvol_find_mark_id(sb, id);
+	err = ovlvol_find_mark_id(sb, id, fs_errors);
 	if (err != -ENOENT)
 		return err;
-	err = ovlvol_attach_mark(sb, id);
+	err = ovlvol_attach_mark(sb, id, fs_errors);
 	if (err != -EEXIST)
 		return err;
 	/*
 	 * Lost the race to a concurrent first query. Its mark stays as long as
 	 * @sb is active and the module is loaded, both of which hold here.
 	 */
-	err = ovlvol_find_mark_id(sb, id);
+	err = ovlvol_find_mark_id(sb, id, fs_errors);
 	return err == -ENOENT ? -EAGAIN : err;
 }
 

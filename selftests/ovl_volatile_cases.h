@@ -30,6 +30,7 @@ enum ovl_case_action {
 	OVL_ACT_RELOAD, /* reload the authority (overlay or ovlvol) */
 	OVL_ACT_WB_ERROR, /* writeback error on the upper, left unseen */
 	OVL_ACT_WB_ERROR_SEEN, /* the same, then a third party's syncfs */
+	OVL_ACT_FS_ERROR, /* the upper fs reports an error (ext4, FS_ERROR) */
 	OVL_ACT_FORGE_MAGIC, /* one checkpoint field changed each */
 	OVL_ACT_FORGE_VERSION,
 	OVL_ACT_FORGE_SIZE,
@@ -74,6 +75,9 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 	  "unseen-upper-error" },
 	{ "wb_error_seen_by_syncfs", OVL_ACT_WB_ERROR_SEEN, OVL_FS_DMERR,
 	  EINVAL, "errseq-advanced" },
+	/* An error that never reaches s_wb_err: only the count shows it */
+	{ "fs_error_reported", OVL_ACT_FS_ERROR, OVL_FS_EXT4, EINVAL,
+	  "fs-error" },
 	{ "forged_magic", OVL_ACT_FORGE_MAGIC, OVL_FS_ANY, EINVAL,
 	  "bad-checkpoint" },
 	{ "forged_version", OVL_ACT_FORGE_VERSION, OVL_FS_ANY, EINVAL,
@@ -407,6 +411,31 @@ static inline size_t ovl_case_forge(const struct ovl_volatile_ckpt *orig,
 	memcpy(raw, &c, sizeof(c));
 	raw[sizeof(c)] = 0x5a;
 	return len;
+}
+
+/*
+ * Make the ext4 upper fs of @e report a filesystem error, as a corrupted
+ * block would (ext4_error() -> fsnotify_sb_error()), through ext4's own
+ * trigger: /sys/fs/ext4/DEV/trigger_fs_error. ext4 mounts with
+ * errors=continue by default, so the fs stays writable.
+ */
+static inline int ovl_case_fs_error(struct ovl_case_env *e)
+{
+	static const char msg[] = "ovl-volatile selftest\n";
+	char real[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n;
+	int fd;
+
+	if (!realpath(e->dev, real))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/fs/ext4/%s/trigger_fs_error",
+		 strrchr(real, '/') + 1);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, msg, sizeof(msg) - 1);
+	close(fd);
+	return n == (ssize_t)sizeof(msg) - 1 ? 0 : -EIO;
 }
 
 /* Remount the upper fs of @e read-only. */

@@ -37,6 +37,8 @@ struct fs_instance {
 	__u64 id;
 	__u32 wb_err;
 	__u32 generation;
+	__u32 fs_errors;
+	__u32 reserved;
 };
 
 #define FS_IOC_GETFSINSTANCE _IOR(0x15, 0x80, struct fs_instance)

@@ -1034,6 +1034,9 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 			  ovl_dm_wb_error(&e->dm,
 					  c->action == OVL_ACT_WB_ERROR_SEEN));
 		break;
+	case OVL_ACT_FS_ERROR:
+		ASSERT_EQ(0, ovl_case_fs_error(e));
+		break;
 	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
 		rs_forge(_metadata, e, orig, c->action);
 		break;

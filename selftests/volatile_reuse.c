@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/fanotify.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -126,6 +127,9 @@ static void vr_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		ASSERT_EQ(0,
 			  ovl_dm_wb_error(&e->dm,
 					  c->action == OVL_ACT_WB_ERROR_SEEN));
+		break;
+	case OVL_ACT_FS_ERROR:
+		ASSERT_EQ(0, ovl_case_fs_error(e));
 		break;
 	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
 		vr_forge(_metadata, e, orig, c->action);
@@ -364,6 +368,182 @@ TEST_F(reuse, reused_workdir_sanitised)
 	ASSERT_EQ(0, umount(e->l.merged));
 }
 
+/*
+ * Inode numbers get reused (ext4, xfs): a marker dir recreated until it has
+ * the old number, with the old checkpoint copied onto it, is another dir.
+ */
+TEST_F(reuse, recreated_marker_same_inode_refused)
+{
+	struct ovl_case_env *e = &self->e;
+	/* Whatever its layout: the old bytes, copied as they are */
+	unsigned char ckpt[256];
+	char vol[PATH_MAX], dirty[PATH_MAX];
+	struct stat st;
+	ssize_t len;
+	ino_t old;
+	int i, fd;
+
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, umount(e->l.merged));
+	len = ovl_ckpt_read(e->l.work, OVL_TRUSTED_XATTR, ckpt, sizeof(ckpt));
+	ASSERT_LT(0, len);
+	ASSERT_EQ(0, vt_join(vol, e->l.work, OVL_VOLATILE_DIR));
+	ASSERT_EQ(0, vt_join(dirty, e->l.work, OVL_DIRTY));
+	ASSERT_EQ(0, stat(vol, &st));
+	old = st.st_ino;
+	ASSERT_EQ(0, unlink(dirty));
+	ASSERT_EQ(0, rmdir(vol));
+	for (i = 0; i < 2000; i++) {
+		ASSERT_EQ(0, mkdir(vol, 0755));
+		ASSERT_EQ(0, stat(vol, &st));
+		if (st.st_ino == old)
+			break;
+		ASSERT_EQ(0, rmdir(vol));
+	}
+	if (st.st_ino != old)
+		SKIP(return, "%s gave no dir the old inode number in %d tries",
+			   e->fstype, i);
+	TH_LOG("%s: inode %llu again after %d tries", e->fstype,
+	       (unsigned long long)old, i + 1);
+	fd = open(dirty, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, setxattr(vol, OVL_TRUSTED_XATTR, ckpt, len, 0));
+
+	e->kmsg = ovl_kmsg_open();
+	ASSERT_LE(0, e->kmsg);
+	ASSERT_EQ(-EINVAL,
+		  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "binding-mismatch"));
+}
+
+/* A file handle of @path, for comparing with fanotify's; 0 or -errno */
+static int vr_handle(const char *path, struct file_handle *fh)
+{
+	int mnt_id;
+
+	fh->handle_bytes = MAX_HANDLE_SZ;
+	return name_to_handle_at(AT_FDCWD, path, fh, &mnt_id, 0) ? -errno : 0;
+}
+
+static int vr_same_handle(const struct file_handle *a,
+			  const struct file_handle *b)
+{
+	return a->handle_bytes == b->handle_bytes &&
+	       a->handle_type == b->handle_type &&
+	       !memcmp(a->f_handle, b->f_handle, a->handle_bytes);
+}
+
+/*
+ * Attribute changes of the dir @vol (child @vol_name of @parent) among the
+ * events queued on @fan: a checkpoint write is one.
+ */
+static int vr_count_attrib(int fan, const struct file_handle *vol,
+			   const struct file_handle *parent,
+			   const char *vol_name)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	struct fanotify_event_metadata *m;
+	ssize_t len;
+	int n = 0;
+
+	while ((len = read(fan, buf, sizeof(buf))) > 0) {
+		for (m = (void *)buf; FAN_EVENT_OK(m, len);
+		     m = FAN_EVENT_NEXT(m, len)) {
+			struct fanotify_event_info_fid *fid = (void *)(m + 1);
+			struct file_handle *fh = (void *)fid->handle;
+			const char *name =
+				(const char *)fh->f_handle + fh->handle_bytes;
+
+			if (!(m->mask & FAN_ATTRIB) ||
+			    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_DFID_NAME)
+				continue;
+			/* A dir's own event: its handle, name "." */
+			if ((vr_same_handle(fh, vol) && !strcmp(name, ".")) ||
+			    (vr_same_handle(fh, parent) &&
+			     !strcmp(name, vol_name)))
+				n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Concurrent first mounts (index=off lets them share the dirs): only the
+ * mount that created the marker writes the checkpoint, never a second one
+ * that found it there. fanotify counts the writes: at most one attribute
+ * change of the marker dir per round.
+ */
+TEST_F_TIMEOUT(reuse, concurrent_first_mounts_one_baseline, 600)
+{
+	struct ovl_case_env *e = &self->e;
+	const char *opts = "volatile,index=off";
+	int round, rounds = 30, both = 0, twice = 0, fan;
+	union {
+		struct file_handle fh;
+		char b[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} vol, inc;
+	char path[PATH_MAX], cmd[PATH_MAX + 16];
+
+	memset(&vol, 0, sizeof(vol));
+	memset(&inc, 0, sizeof(inc));
+	fan = fanotify_init(FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME,
+			    O_RDONLY);
+	if (fan < 0)
+		SKIP(return, "no fanotify with names: %s", strerror(errno));
+	if (fanotify_mark(fan, FAN_MARK_ADD | FAN_MARK_FILESYSTEM,
+			  FAN_ATTRIB | FAN_ONDIR, AT_FDCWD, e->l.work)) {
+		close(fan);
+		SKIP(return, "%s: no fanotify filesystem marks: %s", e->fstype,
+			   strerror(errno));
+	}
+
+	for (round = 0; round < rounds; round++) {
+		int st, r1, r2, n, i, fd;
+		pid_t pid;
+
+		/* A work/work to clean up first widens the window */
+		ASSERT_EQ(0, vt_join(path, e->l.work, "work"));
+		ASSERT_EQ(0, mkdir(path, 0755));
+		for (i = 0; i < 300; i++) {
+			char f[32];
+
+			snprintf(f, sizeof(f), "j%d", i);
+			fd = vt_create(path, f);
+			ASSERT_LE(0, fd);
+			close(fd);
+		}
+		vr_count_attrib(fan, &vol.fh, &inc.fh, "");
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(-ovl_case_mount(e, e->merged2, e->l.work, opts));
+		r1 = ovl_case_mount(e, e->l.merged, e->l.work, opts);
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		r2 = WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
+		both += !r1 && !r2;
+		n = 0;
+		ASSERT_EQ(0, vt_join(path, e->l.work, OVL_VOLATILE_DIR));
+		if (!r1 || !r2) {
+			ASSERT_EQ(0, vr_handle(path, &vol.fh));
+			ASSERT_EQ(0, vt_join(path, e->l.work, "work/incompat"));
+			ASSERT_EQ(0, vr_handle(path, &inc.fh));
+			n = vr_count_attrib(fan, &vol.fh, &inc.fh, "volatile");
+		}
+		twice += n > 1;
+		if (!r1)
+			ASSERT_EQ(0, umount(e->l.merged));
+		if (!r2)
+			ASSERT_EQ(0, umount(e->merged2));
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/work'", e->l.work);
+		ASSERT_EQ(0, system(cmd));
+	}
+	close(fan);
+	TH_LOG("%s: %d of %d rounds mounted twice, %d wrote the checkpoint twice",
+	       e->fstype, both, rounds, twice);
+	EXPECT_EQ(0, twice);
+}
+
 /* What userspace reads is what the checkpoint holds. */
 TEST_F(reuse, ids_match_checkpoint)
 {
@@ -399,7 +579,7 @@ TEST_F(reuse, ids_match_checkpoint)
 	ASSERT_EQ(0, ovl_fs_instance(path, &other));
 	EXPECT_EQ(fi.id, other.id);
 	EXPECT_EQ(other.generation, le32toh(c.binding_gen));
-	EXPECT_EQ(0, le32toh(c.reserved));
+	EXPECT_EQ(fi.fs_errors, le32toh(c.fs_errors));
 	/* The user. name is for userxattr mounts only */
 	len = ovl_ckpt_read(e->l.work, OVL_USER_XATTR, &c2, sizeof(c2));
 	/* EOPNOTSUPP: no user xattrs on this fs at all (tmpfs before 6.6) */

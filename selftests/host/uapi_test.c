@@ -24,7 +24,7 @@ TEST(checkpoint_layout)
 	EXPECT_EQ(32, offsetof(struct ovl_volatile_ckpt, sb_instance));
 	EXPECT_EQ(40, offsetof(struct ovl_volatile_ckpt, binding));
 	EXPECT_EQ(48, offsetof(struct ovl_volatile_ckpt, binding_gen));
-	EXPECT_EQ(52, offsetof(struct ovl_volatile_ckpt, reserved));
+	EXPECT_EQ(52, offsetof(struct ovl_volatile_ckpt, fs_errors));
 }
 
 TEST(magic_is_ovlv_in_le_bytes)
@@ -40,7 +40,9 @@ TEST(magic_is_ovlv_in_le_bytes)
 /* ioctl structs cross the 32/64-bit boundary: no implicit padding. */
 TEST(ioctl_structs_have_no_holes)
 {
-	ASSERT_EQ(56, sizeof(struct ovlvol_ident));
+	ASSERT_EQ(64, sizeof(struct ovlvol_ident));
+	ASSERT_EQ(24, sizeof(struct ovlvol_inuse));
+	EXPECT_EQ(sizeof(struct ovlvol_inuse), _IOC_SIZE(OVLVOL_IOC_INUSE));
 	EXPECT_EQ(16, offsetof(struct ovlvol_ident, nonce));
 	EXPECT_EQ(32, offsetof(struct ovlvol_ident, sb_instance));
 	EXPECT_EQ(52, offsetof(struct ovlvol_ident, generation));

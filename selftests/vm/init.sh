@@ -52,10 +52,17 @@ for arg in $(cat /proc/cmdline); do
 done
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
 
-# A test of what only a reboot shows: one framed program per boot.
+# A test of what only a reboot shows: one framed program per boot. These
+# boots have no RNG help: the nonce test comes first, with the authority
+# loaded from the initramfs (overlay above; ovlvol here on stock kernels).
 if [ "$mode" = reboot ]; then
+	[ "$OVLVOL_KIND" = stock ] && insmod "$OVLVOL_MODULE"
 	{
 		echo "OVLVOL-BEGIN $(uname -r)"
+		echo "OVLVOL-TEST rng_nonce.$boot"
+		rm -f /tmp/.rc
+		{ /rng_nonce 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
+		echo "OVLVOL-EXIT rng_nonce.$boot $(cat /tmp/.rc 2>/dev/null || echo 255)"
 		echo "OVLVOL-TEST reboot_test.$boot"
 		rm -f /tmp/.rc
 		{ /reboot_test.sh "$boot" 2>&1; echo $? >/tmp/.rc; } | tee /dev/console

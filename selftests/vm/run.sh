@@ -15,6 +15,10 @@
 # test failed or the guest did not finish.
 #   OVLCTL_BIN=/usr/sbin/ovlctl  test an installed ovlctl instead of building
 #   OVLVOL_KO=path/ovlvol.ko     test a built module (DKMS's) instead of building
+#   VM_KERNEL_BUILD=dir          boot a kernel built earlier (a kernel.sh build
+#                                dir), e.g. to see a test fail on the old code
+#   VM_TESTS="prog... reboot"    run only these test programs; the two reboot
+#                                boots only if "reboot" is named
 set -euo pipefail
 # A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
 PATH=$PATH:/usr/sbin:/sbin
@@ -40,7 +44,14 @@ die() { log "$*"; exit 1; }
 # Modules a guest needs, by name; built-ins are fine, absent ones are not.
 guest_modules="virtio_pci virtio_blk virtio_console ext4 xfs overlay dm_mod dm_flakey loop"
 
-eval "$("$here/kernel.sh" "$kernel")"
+if [ -n "${VM_KERNEL_BUILD:-}" ]; then
+	KVER=$(cat "$VM_KERNEL_BUILD/include/config/kernel.release")
+	BZIMAGE=$VM_KERNEL_BUILD/arch/x86/boot/bzImage
+	MODROOT=$VM_KERNEL_BUILD/modroot
+	KDIR=$VM_KERNEL_BUILD
+else
+	eval "$("$here/kernel.sh" "$kernel")"
+fi
 rm -rf "$out"
 mkdir -p "$out"
 
@@ -77,6 +88,7 @@ build_initramfs() {
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
+	add_bin "$root" "$build/selftests/rng_nonce" rng_nonce
 	install -m 0644 "$here/../tap.sh" "$root/tap.sh"
 	: >"$root/etc/modules"
 	for m in $guest_modules; do
@@ -106,7 +118,8 @@ build_initramfs() {
 	*.zst) zstd -q -dc "$ko" ;;
 	*) cat "$ko" ;;
 	esac >"$root/lib/modules/extra/ovlvol.ko"
-	for t in $(make -s -C "$top/selftests" list); do
+	for t in ${VM_TESTS:-$(make -s -C "$top/selftests" list)}; do
+		[ "$t" = reboot ] && continue
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
 	# ovlctl runtime/hook with real mounts; crun (if installed) for one
@@ -133,7 +146,7 @@ boot() {
 	start=$(date +%s)
 	timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 \
 		-nodefaults -nographic -no-reboot \
-		-machine pc -cpu max -smp "$smp" -m "$mem" \
+		-machine pc -cpu "$cpu" -smp "$smp" -m "$mem" \
 		-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6 $*" \
 		-serial "file:$out/$name.console.log" \
@@ -160,6 +173,7 @@ truncate -s 512M "$out/ext4.img" "$out/xfs.img"
 mkfs.ext4 -q -F "$out/ext4.img"
 mkfs.xfs -q -f "$out/xfs.img"
 
+cpu=max
 if [ $mode = demo ]; then
 	# The story is what the guest wrote to its results port, minus framing.
 	for n in 1 2; do
@@ -172,13 +186,44 @@ if [ $mode = demo ]; then
 fi
 
 boot tests
-# Then two boots on one fresh ext4 disk for what only a reboot shows.
-mkfs.ext4 -q -F "$out/ext4.img"
-boot reboot1 ovlvol.mode=reboot ovlvol.boot=1
-boot reboot2 ovlvol.mode=reboot ovlvol.boot=2
+case " ${VM_TESTS:-reboot} " in
+*" reboot "*) ;;
+*) skip_reboot=1 ;;
+esac
+if [ -z "${skip_reboot:-}" ]; then
+	# Then two boots on one fresh ext4 disk for what only a reboot shows, with
+	# no RNG help at all (rng_nonce.c): no RDRAND/RDSEED, no virtio-rng, no
+	# credit for CPU or bootloader seeds.
+	mkfs.ext4 -q -F "$out/ext4.img"
+	cpu=max,-rdrand,-rdseed
+	norng="random.trust_cpu=off random.trust_bootloader=off"
+	boot reboot1 ovlvol.mode=reboot ovlvol.boot=1 $norng
+	boot reboot2 ovlvol.mode=reboot ovlvol.boot=2 $norng
+	# Two boots of one image without RNG help never share a nonce.
+	n1=$(sed -n 's/^# nonce: //p' "$out/reboot1.raw" | head -n 1)
+	n2=$(sed -n 's/^# nonce: //p' "$out/reboot2.raw" | head -n 1)
+	if [ "$(tail -n 1 "$out/reboot2.raw")" = OVLVOL-END ]; then
+		sed -i '$d' "$out/reboot2.raw"
+		{
+			echo "OVLVOL-TEST rng_nonce_differs"
+			echo "TAP version 13"
+			echo "1..1"
+			if [ -n "$n1" ] && [ -n "$n2" ] && [ "$n1" != "$n2" ]; then
+				echo "ok 1 two boots without RNG help: $n1, $n2"
+				r=0
+			else
+				echo "not ok 1 two boots without RNG help: '$n1', '$n2'"
+				r=1
+			fi
+			echo "OVLVOL-EXIT rng_nonce_differs $r"
+			echo "OVLVOL-END"
+		} >>"$out/reboot2.raw"
+	fi
+fi
 
 pass=0 fail=0 skip=0 rc=0
 for r in tests reboot1 reboot2; do
+	[ -e "$out/$r.raw" ] || continue
 	d=$out
 	[ $r = tests ] || d=$out/$r
 	"$here/collect.sh" "$out/$r.raw" "$d" >"$out/$r.collect" || rc=1

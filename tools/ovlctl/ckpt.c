@@ -37,10 +37,6 @@ int ovlctl_ckpt_decode(const void *buf, size_t len, struct ovlctl_ckpt *c,
 		*why = "unknown flags";
 		return OVLCTL_CKPT_BAD;
 	}
-	if (raw.reserved) {
-		*why = "reserved field set";
-		return OVLCTL_CKPT_BAD;
-	}
 	if (raw.authority != OVL_VOLATILE_AUTH_KERNEL &&
 	    raw.authority != OVL_VOLATILE_AUTH_MODULE) {
 		*why = "unknown authority";
@@ -54,6 +50,7 @@ int ovlctl_ckpt_decode(const void *buf, size_t len, struct ovlctl_ckpt *c,
 	c->sb_instance = le64toh(raw.sb_instance);
 	c->binding = le64toh(raw.binding);
 	c->binding_gen = le32toh(raw.binding_gen);
+	c->fs_errors = le32toh(raw.fs_errors);
 	*why = NULL;
 	return OVLCTL_CKPT_OK;
 }
@@ -72,6 +69,7 @@ void ovlctl_ckpt_encode(const struct ovlctl_ckpt *c,
 	out->sb_instance = htole64(c->sb_instance);
 	out->binding = htole64(c->binding);
 	out->binding_gen = htole32(c->binding_gen);
+	out->fs_errors = htole32(c->fs_errors);
 }
 
 const char *ovlctl_ckpt_xattr(bool userxattr)

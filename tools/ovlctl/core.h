@@ -33,6 +33,7 @@ struct ovlctl_ckpt {
 	uint64_t sb_instance;
 	uint64_t binding;
 	uint32_t binding_gen;
+	uint32_t fs_errors;
 };
 
 /*
@@ -72,11 +73,19 @@ struct ovlctl_ident {
 	bool have_nonce; /* the kernel's: false while overlay is not loaded */
 	uint64_t sb_instance;
 	uint32_t errseq;
+	uint32_t fs_errors; /* filesystem errors reported (FS_ERROR) */
 	bool unseen; /* s_wb_err holds an error nobody has seen */
 	bool rdonly;
+	bool remote; /* its data belongs to a server (FUSE, NFS...) */
 };
 
 int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id);
+/*
+ * Does an overlay hold the dir open as @fd as its upper or work dir
+ * (I_OVL_INUSE, through the ovlvol module)? 1, 0, or -errno (-ENOENT: no
+ * module to ask).
+ */
+int ovlctl_kernel_in_use(int fd);
 /* The inode generation of the dir open as @fd, from @authority. */
 int ovlctl_generation(int authority, int fd, uint32_t *gen);
 bool ovlctl_reuse_disabled(int authority);
@@ -88,10 +97,12 @@ enum ovlctl_reason {
 	OVLCTL_NONCE_CHANGED,
 	OVLCTL_SB_INSTANCE_CHANGED,
 	OVLCTL_ERRSEQ_ADVANCED,
+	OVLCTL_FS_ERROR,
 	OVLCTL_UNSEEN_UPPER_ERROR,
 	OVLCTL_BINDING_MISMATCH,
 	OVLCTL_NOT_VOLATILE,
 	OVLCTL_IN_USE,
+	OVLCTL_REMOTE_UPPER,
 	OVLCTL_READ_ONLY_UPPER,
 	OVLCTL_OTHER_INCOMPAT,
 	OVLCTL_UNSUPPORTED,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ struct fs_instance {
 	__u64 id;
 	__u32 wb_err;
 	__u32 generation;
+	__u32 fs_errors;
+	__u32 reserved;
 };
 
 #define FS_IOC_GETFSINSTANCE _IOR(0x15, 0x80, struct fs_instance)
@@ -132,6 +135,7 @@ static int ident_kernel(int fd, struct ovlctl_ident *id)
 		return -errno;
 	id->sb_instance = fi.id;
 	id->errseq = fi.wb_err;
+	id->fs_errors = fi.fs_errors;
 	/* A nonzero value without SEEN is an error nobody has reported. */
 	id->unseen = fi.wb_err && !(fi.wb_err & OVL_VOLATILE_ERRSEQ_SEEN);
 	/* overlayfs not loaded yet: no checkpoint can be from this load. */
@@ -169,8 +173,29 @@ static int ident_module(int fd, struct ovlctl_ident *id)
 	id->have_nonce = true;
 	id->sb_instance = q.sb_instance;
 	id->errseq = q.errseq;
+	id->fs_errors = q.fs_errors;
 	id->unseen = q.out_flags & OVLVOL_IDENT_UNSEEN_ERROR;
+	/* An ovlvol module older than ovlctl: reload it. */
+	if (!(q.out_flags & OVLVOL_IDENT_FS_ERRORS))
+		return -EPROTO;
 	return 0;
+}
+
+int ovlctl_kernel_in_use(int fd)
+{
+	struct ovlvol_inuse q = {
+		.size = sizeof(q),
+		.version = OVLVOL_IOC_V1,
+		.fd = fd,
+	};
+	int dev, ret;
+
+	dev = open_ovlvol(false);
+	if (dev < 0)
+		return dev;
+	ret = ioctl(dev, OVLVOL_IOC_INUSE, &q) ? -errno : 0;
+	close(dev);
+	return ret ? ret : !!q.in_use;
 }
 
 int ovlctl_generation(int authority, int fd, uint32_t *gen)
@@ -197,9 +222,39 @@ int ovlctl_generation(int authority, int fd, uint32_t *gen)
 	return 0;
 }
 
+/*
+ * Filesystems whose data a server keeps (overlayfs's ovl_dentry_remote():
+ * those that revalidate dentries): what the upper held may be gone when
+ * the server restarted, whatever this machine's ids say.
+ */
+static bool remote_fs(unsigned long type)
+{
+	static const unsigned long magic[] = {
+		0x65735546, /* FUSE_SUPER_MAGIC, also virtiofs */
+		0x6969, /* NFS_SUPER_MAGIC */
+		0xff534d42, /* CIFS_SUPER_MAGIC */
+		0xfe534d42, /* SMB2_SUPER_MAGIC */
+		0x00c36400, /* CEPH_SUPER_MAGIC */
+		0x01021997, /* V9FS_MAGIC */
+		0x6b414653, /* AFS_FS_MAGIC */
+		0x5346414f, /* AFS_SUPER_MAGIC */
+		0x73757245, /* CODA_SUPER_MAGIC */
+		0x20030528, /* ORANGEFS_DEVREQ_MAGIC */
+		0x7461636f, /* OCFS2_SUPER_MAGIC */
+		0x01161970, /* GFS2_MAGIC */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if (type == magic[i])
+			return true;
+	return false;
+}
+
 int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id)
 {
 	struct statvfs sv;
+	struct statfs sf;
 	int err;
 
 	memset(id, 0, sizeof(*id));
@@ -207,6 +262,9 @@ int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id)
 	if (fstatvfs(fd, &sv))
 		return -errno;
 	id->rdonly = sv.f_flag & ST_RDONLY;
+	if (fstatfs(fd, &sf))
+		return -errno;
+	id->remote = remote_fs((unsigned long)sf.f_type);
 	switch (authority) {
 	case OVLCTL_AUTH_KERNEL:
 		err = ident_kernel(fd, id);

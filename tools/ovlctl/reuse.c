@@ -462,6 +462,7 @@ static int record_module_checkpoint(struct ovlctl_state *st)
 	memcpy(c.nonce, st->in.live.nonce, sizeof(c.nonce));
 	c.sb_instance = st->in.live.sb_instance;
 	c.errseq = st->in.live.errseq;
+	c.fs_errors = st->in.live.fs_errors;
 	c.binding = sb.st_ino;
 	r = ovlctl_generation(OVLCTL_AUTH_MODULE, st->work_fd, &c.binding_gen);
 	if (r)

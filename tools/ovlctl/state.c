@@ -247,6 +247,17 @@ static int open_dir(const struct ovlctl_layer *l, const char *what)
 	return fd;
 }
 
+static int authority_failed(const struct ovlctl_state *st, const char *path,
+			    int err)
+{
+	return ovlctl_fail(
+		OVLCTL_EXIT_ERROR, "asking the %s authority about %s: %s%s",
+		ovlctl_authority_name(st->authority), path, strerror(-err),
+		err == -EPROTO ?
+			" (the loaded ovlvol module is older than ovlctl: reload it)" :
+			"");
+}
+
 int ovlctl_state_gather(struct ovlctl_state *st,
 			const struct ovlctl_pair_opts *o)
 {
@@ -338,7 +349,21 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	if (st->upper_fd < 0)
 		return OVLCTL_EXIT_ERROR;
 
-	err = ovlctl_dir_in_use(&st->spec.upper.id, &st->in_use_by);
+	/*
+	 * The kernel's own lock first, where the ovlvol module can read it:
+	 * exact, also for an overlay lazily unmounted or held only in another
+	 * mount namespace. It misses an index=off mount that shares the dirs
+	 * without the lock, hence the mountinfo scan as well.
+	 */
+	err = ovlctl_kernel_in_use(st->upper_fd);
+	if (err <= 0)
+		err = ovlctl_kernel_in_use(st->work_fd);
+	if (err > 0)
+		st->in_use_by = strdup("an overlay the kernel holds: mounted, "
+				       "lazily unmounted or in another mount "
+				       "namespace");
+	if (err <= 0)
+		err = ovlctl_dir_in_use(&st->spec.upper.id, &st->in_use_by);
 	if (!err)
 		err = ovlctl_dir_in_use(&st->spec.work.id, &st->in_use_by);
 	if (err < 0)
@@ -389,21 +414,14 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 			err = ovlctl_generation(st->authority, st->ckpt_fd,
 						&in->binding_gen);
 			if (err)
-				return ovlctl_fail(
-					OVLCTL_EXIT_ERROR,
-					"asking the %s authority about %s: %s",
-					ovlctl_authority_name(st->authority),
-					st->spec.work.path, strerror(-err));
+				return authority_failed(st, st->spec.work.path,
+							err);
 		}
 	}
 	if (st->authority != OVLCTL_AUTH_NONE) {
 		err = ovlctl_ident(st->authority, st->upper_fd, &in->live);
 		if (err)
-			return ovlctl_fail(
-				OVLCTL_EXIT_ERROR,
-				"asking the %s authority about %s: %s",
-				ovlctl_authority_name(st->authority),
-				st->spec.upper.path, strerror(-err));
+			return authority_failed(st, st->spec.upper.path, err);
 	}
 	st->verdict = ovlctl_verdict(in);
 	return OVLCTL_EXIT_OK;

@@ -25,6 +25,8 @@ static const struct {
 					 "the upper filesystem was unmounted and mounted again since the first volatile mount" },
 	[OVLCTL_ERRSEQ_ADVANCED] = { "errseq-advanced",
 				     "the upper filesystem had a writeback error since the first volatile mount" },
+	[OVLCTL_FS_ERROR] = { "fs-error",
+			      "the upper filesystem reported an error (corruption, an aborted journal...) since the first volatile mount" },
 	[OVLCTL_UNSEEN_UPPER_ERROR] = { "unseen-upper-error",
 					"the upper filesystem holds a writeback error nobody has seen yet" },
 	[OVLCTL_BINDING_MISMATCH] = { "binding-mismatch",
@@ -33,6 +35,8 @@ static const struct {
 				  "only a volatile mount may reuse a volatile upper" },
 	[OVLCTL_IN_USE] = { "in-use",
 			    "the upper or work dir is used by a mounted overlay" },
+	[OVLCTL_REMOTE_UPPER] = { "remote-upper",
+				  "the upper filesystem is remote (FUSE, virtiofs, NFS...): a server holds its data" },
 	[OVLCTL_READ_ONLY_UPPER] = { "read-only-upper",
 				     "the upper filesystem is read-only" },
 	[OVLCTL_OTHER_INCOMPAT] = { "other-incompat",
@@ -115,8 +119,12 @@ struct ovlctl_verdict ovlctl_verdict(const struct ovlctl_verdict_in *in)
 	 */
 	if (c->errseq != in->live.errseq)
 		return refuse(OVLCTL_ERRSEQ_ADVANCED);
+	if (c->fs_errors != in->live.fs_errors)
+		return refuse(OVLCTL_FS_ERROR);
 	if (c->binding != in->binding || c->binding_gen != in->binding_gen)
 		return refuse(OVLCTL_BINDING_MISMATCH);
+	if (in->live.remote)
+		return refuse(OVLCTL_REMOTE_UPPER);
 	if (in->live.rdonly)
 		return refuse(OVLCTL_READ_ONLY_UPPER);
 	if (in->lower_changed)

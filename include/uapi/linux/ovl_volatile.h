@@ -20,8 +20,8 @@
  *
  * Little-endian, packed, no kernel pointers. A value is valid only if its
  * length equals @size, @magic and @version are known, @size matches the
- * version, @authority is known, @flags holds no unknown bit and @reserved
- * is 0; anything else means "no valid checkpoint" (reason bad-checkpoint).
+ * version, @authority is known and @flags holds no unknown bit; anything
+ * else means "no valid checkpoint" (reason bad-checkpoint).
  * Version 1 (48 bytes, bound to the inode number alone) is no longer
  * valid: a version 1 checkpoint is refused as bad-checkpoint.
  */
@@ -58,7 +58,7 @@ struct ovl_volatile_ckpt {
 	__le64	sb_instance;	/* upper superblock instance id, never 0 */
 	__le64	binding;	/* inode number of the dir holding the xattr */
 	__le32	binding_gen;	/* its inode generation (i_generation) */
-	__le32	reserved;	/* 0 */
+	__le32	fs_errors;	/* upper sb filesystem errors at that mount */
 } __attribute__((packed));
 
 #define OVL_VOLATILE_CKPT_V2_SIZE	56
@@ -77,6 +77,7 @@ struct ovl_volatile_ckpt {
 #define OVLVOL_IDENT_RDONLY		(1U << 1) /* the superblock is read-only */
 #define OVLVOL_IDENT_KERNEL_ID		(1U << 2) /* sb_instance is the kernel's s_instance_id */
 #define OVLVOL_IDENT_GENERATION		(1U << 3) /* generation is the fd's i_generation */
+#define OVLVOL_IDENT_FS_ERRORS		(1U << 4) /* fs_errors counts FS_ERROR reports */
 
 /* Identity of the filesystem an open fd lives on. */
 struct ovlvol_ident {
@@ -90,6 +91,8 @@ struct ovlvol_ident {
 	__u32	out_flags;	/* out: OVLVOL_IDENT_* */
 	__u32	authority;	/* out: enum ovl_volatile_authority */
 	__u32	generation;	/* out: i_generation of the fd's inode */
+	__u32	fs_errors;	/* out: filesystem errors reported (FS_ERROR) */
+	__u32	reserved;	/* out: 0 */
 };
 
 /* The module's load UUID alone. */
@@ -99,7 +102,24 @@ struct ovlvol_nonce {
 	__u8	nonce[16];	/* out */
 };
 
+/*
+ * Is the directory an fd names the upper or work dir of a live overlay?
+ * Answered from overlayfs's own lock on it (I_OVL_INUSE): exact, also for
+ * an overlay lazily unmounted but still pinned, or mounted only in another
+ * mount namespace. The lock belongs to the mount that took it first: an
+ * index=off mount that shares the dir without it is not seen here.
+ */
+struct ovlvol_inuse {
+	__u32	size;		/* in: sizeof(struct ovlvol_inuse) */
+	__u32	version;	/* in: OVLVOL_IOC_V1 */
+	__s32	fd;		/* in: the directory (O_PATH is fine) */
+	__u32	flags;		/* in: must be 0 */
+	__u32	in_use;		/* out: 1 if an overlay holds it, else 0 */
+	__u32	reserved;	/* out: 0 */
+};
+
 #define OVLVOL_IOC_IDENT	_IOWR(OVLVOL_IOC_MAGIC, 1, struct ovlvol_ident)
 #define OVLVOL_IOC_NONCE	_IOWR(OVLVOL_IOC_MAGIC, 2, struct ovlvol_nonce)
+#define OVLVOL_IOC_INUSE	_IOWR(OVLVOL_IOC_MAGIC, 3, struct ovlvol_inuse)
 
 #endif /* _UAPI_LINUX_OVL_VOLATILE_H */

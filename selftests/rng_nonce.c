@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The authority nonce comes from a seeded RNG. Run by the harness first
+ * thing in a guest booted without RNG help (no RDRAND/RDSEED, no
+ * virtio-rng, random.trust_cpu=off random.trust_bootloader=off), with the
+ * authority already loaded from the initramfs (overlay on a patched
+ * kernel, ovlvol on a stock one), so the only thing that can make the RNG
+ * ready before the nonce is read is the authority waiting for it:
+ *  - if getrandom(GRND_NONBLOCK) already succeeds, the RNG was seeded
+ *    before we could look and there is nothing to show: SKIP;
+ *  - otherwise read the nonce; the RNG must be ready afterwards, because
+ *    drawing the nonce waited for it. An authority that drew its nonce at
+ *    load time returns at once, with the RNG still unseeded: FAIL.
+ * Prints "# nonce: UUID" for the host, which checks that two boots differ.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include <linux/ovl_volatile.h>
+
+static int rng_ready(void)
+{
+	char b;
+
+	if (getrandom(&b, 1, GRND_NONBLOCK) == 1)
+		return 1;
+	return errno == EAGAIN ? 0 : -errno;
+}
+
+/* The nonce of this system's authority, as text; 0 or -errno. */
+static int read_nonce(char *out, size_t len)
+{
+	const char *kind = getenv("OVLVOL_KIND");
+	struct ovlvol_nonce n = { .size = sizeof(n), .version = OVLVOL_IOC_V1 };
+	int fd, i, ret;
+	FILE *f;
+
+	if (kind && !strcmp(kind, "patched")) {
+		f = fopen("/sys/module/overlay/parameters/load_uuid", "re");
+		if (!f)
+			return -errno;
+		ret = fgets(out, len, f) ? 0 : -EIO;
+		fclose(f);
+		out[strcspn(out, "\n")] = '\0';
+		return ret;
+	}
+	fd = open("/dev/" OVLVOL_DEVICE_NAME, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, OVLVOL_IOC_NONCE, &n) ? -errno : 0;
+	close(fd);
+	for (i = 0; !ret && i < 16 && len > 2 * 16; i++)
+		sprintf(out + 2 * i, "%02x", n.nonce[i]);
+	return ret;
+}
+
+TEST(nonce_drawn_after_rng_seeded)
+{
+	char nonce[64] = "";
+	int before, after;
+
+	before = rng_ready();
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, read_nonce(nonce, sizeof(nonce)));
+	after = rng_ready();
+	printf("# nonce: %s\n", nonce);
+	if (before)
+		SKIP(return, "the RNG was seeded before PID 1 could look");
+	TH_LOG("nonce read with the RNG unseeded; ready afterwards: %d", after);
+	EXPECT_EQ(1, after);
+}
+
+TEST_HARNESS_MAIN
