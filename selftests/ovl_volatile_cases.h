@@ -31,6 +31,7 @@ enum ovl_case_action {
 	OVL_ACT_WB_ERROR, /* writeback error on the upper, left unseen */
 	OVL_ACT_WB_ERROR_SEEN, /* the same, then a third party's syncfs */
 	OVL_ACT_FS_ERROR, /* the upper fs reports an error (ext4, FS_ERROR) */
+	OVL_ACT_REMOTE, /* the upper fs is remote (FUSE, virtiofs, NFS...) */
 	OVL_ACT_FORGE_MAGIC, /* one checkpoint field changed each */
 	OVL_ACT_FORGE_VERSION,
 	OVL_ACT_FORGE_SIZE,
@@ -78,6 +79,12 @@ static const struct ovl_verdict_case ovl_verdict_cases[] = {
 	/* An error that never reaches s_wb_err: only the count shows it */
 	{ "fs_error_reported", OVL_ACT_FS_ERROR, OVL_FS_EXT4, EINVAL,
 	  "fs-error" },
+	/*
+	 * No guest fs: overlayfs takes a remote upper only with RENAME_WHITEOUT
+	 * and trusted xattrs, which no FUSE server the harness packs offers
+	 * (libfuse's passthrough refuses rename flags). The host checks it.
+	 */
+	{ "remote_upper", OVL_ACT_REMOTE, 0, EINVAL, "remote-upper" },
 	{ "forged_magic", OVL_ACT_FORGE_MAGIC, OVL_FS_ANY, EINVAL,
 	  "bad-checkpoint" },
 	{ "forged_version", OVL_ACT_FORGE_VERSION, OVL_FS_ANY, EINVAL,

@@ -101,6 +101,9 @@ static void apply(struct ovlctl_verdict_in *in, enum ovl_case_action a)
 	case OVL_ACT_FS_ERROR:
 		in->live.fs_errors++;
 		break;
+	case OVL_ACT_REMOTE:
+		in->live.remote = true;
+		break;
 	case OVL_ACT_FORGE_MAGIC:
 	case OVL_ACT_FORGE_VERSION:
 	case OVL_ACT_FORGE_SIZE:

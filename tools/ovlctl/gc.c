@@ -258,7 +258,9 @@ static void sweep_pair(struct pair *p, int ufd, int wfd, bool userxattr,
 		break;
 	case OVLCTL_IN_USE:
 		set(p, "in-use", "skipped", "in-use", OVLCTL_EXIT_OK,
-		    "in use by the overlay on %s",
+		    "in use by %s%s",
+		    st.in_use_by && st.in_use_by[0] == '/' ? "the overlay on " :
+							     "",
 		    st.in_use_by ? st.in_use_by : "?");
 		break;
 	case OVLCTL_NO_CHECKPOINT:
@@ -266,6 +268,7 @@ static void sweep_pair(struct pair *p, int ufd, int wfd, bool userxattr,
 	case OVLCTL_NONCE_CHANGED:
 	case OVLCTL_SB_INSTANCE_CHANGED:
 	case OVLCTL_ERRSEQ_ADVANCED:
+	case OVLCTL_FS_ERROR:
 	case OVLCTL_UNSEEN_UPPER_ERROR:
 	case OVLCTL_BINDING_MISMATCH:
 		/* The upper can no longer be trusted. */

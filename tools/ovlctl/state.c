@@ -359,9 +359,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	if (err <= 0)
 		err = ovlctl_kernel_in_use(st->work_fd);
 	if (err > 0)
-		st->in_use_by = strdup("an overlay the kernel holds: mounted, "
-				       "lazily unmounted or in another mount "
-				       "namespace");
+		st->in_use_by = strdup("an overlay overlayfs still holds "
+				       "(mounted, lazily unmounted or in "
+				       "another mount namespace)");
 	if (err <= 0)
 		err = ovlctl_dir_in_use(&st->spec.upper.id, &st->in_use_by);
 	if (!err)
