@@ -25,13 +25,8 @@ FIXTURE(bad)
 
 FIXTURE_SETUP(bad)
 {
-	self->dev = -1;
 	self->fd = -1;
-	ASSERT_EQ(0, vt_private_ns());
-	self->dev = ovlvol_test_start();
-	if (self->dev == -ENOENT)
-		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
-	ASSERT_LE(0, self->dev);
+	OVLVOL_TEST_SETUP(self->dev);
 	ASSERT_EQ(0, ovlvol_test_mount_new(self->dir, "tmpfs", NULL, 0));
 	self->fd = open(self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, self->fd);

@@ -20,12 +20,7 @@ FIXTURE(ident)
 
 FIXTURE_SETUP(ident)
 {
-	self->dev = -1;
-	ASSERT_EQ(0, vt_private_ns());
-	self->dev = ovlvol_test_start();
-	if (self->dev == -ENOENT)
-		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
-	ASSERT_LE(0, self->dev);
+	OVLVOL_TEST_SETUP(self->dev);
 }
 
 FIXTURE_TEARDOWN(ident)

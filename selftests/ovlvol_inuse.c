@@ -42,12 +42,7 @@ FIXTURE(inuse)
 
 FIXTURE_SETUP(inuse)
 {
-	self->dev = -1;
-	ASSERT_EQ(0, vt_private_ns());
-	self->dev = ovlvol_test_start();
-	if (self->dev == -ENOENT)
-		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
-	ASSERT_LE(0, self->dev);
+	OVLVOL_TEST_SETUP(self->dev);
 	ASSERT_EQ(0, ovlvol_test_mount_new(self->dir, "tmpfs", NULL, 0));
 	snprintf(self->lower, sizeof(self->lower), "%s/l", self->dir);
 	snprintf(self->upper, sizeof(self->upper), "%s/u", self->dir);

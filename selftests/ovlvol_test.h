@@ -83,6 +83,21 @@ static inline int ovlvol_test_start(void)
 }
 
 /* Close @dev (if open) and unload the module; for teardowns. */
+/*
+ * In a FIXTURE_SETUP: a private mount namespace, and @dev the open
+ * /dev/ovlvol (the module loaded from OVLVOL_MODULE if need be), or SKIP.
+ */
+#define OVLVOL_TEST_SETUP(dev)                                                     \
+	do {                                                                       \
+		(dev) = -1;                                                        \
+		ASSERT_EQ(0, vt_private_ns());                                     \
+		(dev) = ovlvol_test_start();                                       \
+		if ((dev) == -ENOENT)                                              \
+			SKIP(return,                                               \
+				   "ovlvol not loaded and OVLVOL_MODULE not set"); \
+		ASSERT_LE(0, (dev));                                               \
+	} while (0)
+
 static inline int ovlvol_test_stop(int *dev)
 {
 	if (*dev >= 0)
