@@ -1088,8 +1088,8 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 static const char *rs_gc_state(const struct ovl_verdict_case *c)
 {
 	static const char *const unknown[] = { "other-incompat",
-					       "read-only-upper",
-					       "unsupported" };
+					       "read-only-upper", "unsupported",
+					       "disabled", "remote-upper" };
 	unsigned int i;
 
 	if (!c->err || c->action == OVL_ACT_NOT_VOLATILE ||
