@@ -15,6 +15,16 @@
 
 #include "ovlvol.h"
 
+/*
+ * The administrator's switch. The module enforces nothing itself (ovlctl
+ * gives the verdict on stock kernels); ovlctl reads this and refuses every
+ * reuse with reason "disabled" while it is off.
+ */
+static bool ovlvol_volatile_reuse = true;
+module_param_named(volatile_reuse, ovlvol_volatile_reuse, bool, 0644);
+MODULE_PARM_DESC(volatile_reuse,
+		 "Let ovlctl reuse volatile upper dirs when that is safe [default: on]");
+
 static uuid_t ovlvol_nonce;
 static bool ovlvol_nonce_ready;
 static DEFINE_MUTEX(ovlvol_nonce_lock);

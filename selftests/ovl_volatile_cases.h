@@ -200,7 +200,9 @@ struct ovl_case_env {
 	pid_t holder; /* holds an overlay in another mount namespace */
 	int release_fd; /* closing it lets the holder go */
 	int kmsg; /* a kernel log reader, closed at the end */
-	int reuse_off; /* volatile_reuse to be switched back on */
+	int reuse_off; /* volatile_reuse to be switched back on: 1 overlay's,
+			* 2 ovlvol's
+			*/
 	int kind; /* the runner's own: which authority it drives */
 	struct ovl_dm dm;
 };
@@ -271,7 +273,8 @@ static inline void ovl_case_env_fini(struct ovl_case_env *e)
 		close(e->kmsg);
 	e->kmsg = -1;
 	if (e->reuse_off)
-		ovl_write_param("volatile_reuse", "Y");
+		ovl_write_module_param(e->reuse_off == 1 ? "overlay" : "ovlvol",
+				       "volatile_reuse", "Y");
 	e->reuse_off = 0;
 	if (e->merged2[0])
 		umount2(e->merged2, MNT_DETACH);

@@ -256,19 +256,25 @@ static inline int ovl_read_param(const char *name, char *buf, size_t len)
 	return 0;
 }
 
-static inline int ovl_write_param(const char *name, const char *val)
+static inline int ovl_write_module_param(const char *mod, const char *name,
+					 const char *val)
 {
 	char path[PATH_MAX];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), OVL_PARAMS "%s", name);
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, val, strlen(val));
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static inline int ovl_write_param(const char *name, const char *val)
+{
+	return ovl_write_module_param("overlay", name, val);
 }
 
 static inline int ovl_load_uuid(__u8 out[16])

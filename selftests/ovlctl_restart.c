@@ -1071,9 +1071,11 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		ASSERT_EQ(0, ovl_case_upper_ro(e));
 		break;
 	case OVL_ACT_DISABLED:
-		ASSERT_EQ(RS_AUTH_KERNEL, e->kind);
-		ASSERT_EQ(0, ovl_write_param("volatile_reuse", "N"));
-		e->reuse_off = 1;
+		/* The switch of the authority ovlctl uses */
+		e->reuse_off = e->kind == RS_AUTH_KERNEL ? 1 : 2;
+		ASSERT_EQ(0, ovl_write_module_param(
+				     e->reuse_off == 1 ? "overlay" : "ovlvol",
+				     "volatile_reuse", "N"));
 		break;
 	}
 }
@@ -1237,12 +1239,6 @@ FIXTURE_SETUP(verdict)
 
 	if (why)
 		SKIP(return, "%s", why);
-	if (variant->c.action == OVL_ACT_DISABLED &&
-	    self->a.kind == RS_AUTH_MODULE) {
-		rs_auth_teardown(&self->a);
-		SKIP(return, "%s",
-			   "the ovlvol module has no switch to turn reuse off");
-	}
 }
 
 FIXTURE_TEARDOWN(verdict)

@@ -278,12 +278,15 @@ int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id)
 	return err;
 }
 
-/* The kernel authority's switch; false for the module. */
+/* The administrator's switch of @authority: overlay's, or ovlvol's. */
 bool ovlctl_reuse_disabled(int authority)
 {
+	const char *param = authority == OVLCTL_AUTH_KERNEL ?
+				    OVL_PARAM("volatile_reuse") :
+				    "/sys/module/" OVLVOL_DEVICE_NAME
+				    "/parameters/volatile_reuse";
 	char buf[8];
 
-	return authority == OVLCTL_AUTH_KERNEL &&
-	       read_line(OVL_PARAM("volatile_reuse"), buf, sizeof(buf)) == 0 &&
-	       buf[0] == 'N';
+	return authority != OVLCTL_AUTH_NONE &&
+	       read_line(param, buf, sizeof(buf)) == 0 && buf[0] == 'N';
 }
