@@ -44,8 +44,12 @@ TEST_F(ident, fields)
 	EXPECT_NE(0, id.sb_instance);
 	EXPECT_EQ(0, id.errseq);
 	EXPECT_EQ(0, id.out_flags & ~(OVLVOL_IDENT_KERNEL_ID |
-				      OVLVOL_IDENT_GENERATION));
+				      OVLVOL_IDENT_GENERATION |
+				      OVLVOL_IDENT_FS_ERRORS));
 	EXPECT_TRUE(id.out_flags & OVLVOL_IDENT_GENERATION);
+	EXPECT_TRUE(id.out_flags & OVLVOL_IDENT_FS_ERRORS);
+	EXPECT_EQ(0, id.fs_errors);
+	EXPECT_EQ(0, id.reserved);
 	EXPECT_EQ(OVL_VOLATILE_AUTH_MODULE, id.authority);
 	/*
 	 * The generation is the inode's: tmpfs puts i_generation first in its

@@ -11,6 +11,8 @@
  *  - otherwise read the nonce; the RNG must be ready afterwards, because
  *    drawing the nonce waited for it. An authority that drew its nonce at
  *    load time returns at once, with the RNG still unseeded: FAIL.
+ * And the guest's own kernel log must say so: "crng init done" comes
+ * before the authority's "nonce drawn" line.
  * Prints "# nonce: UUID" for the host, which checks that two boots differ.
  */
 #include <errno.h>
@@ -61,9 +63,38 @@ static int read_nonce(char *out, size_t len)
 	return ret;
 }
 
+/*
+ * The sequence number of the first kernel log record holding @what, or -1.
+ * Reads the whole log from the start (/dev/kmsg, non-blocking).
+ */
+static long long kmsg_seq(const char *what)
+{
+	char rec[2048];
+	long long seq, found = -1;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (found < 0) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue; /* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (strstr(rec, what) && sscanf(rec, "%*u,%lld", &seq) == 1)
+			found = seq;
+	}
+	close(fd);
+	return found;
+}
+
 TEST(nonce_drawn_after_rng_seeded)
 {
 	char nonce[64] = "";
+	long long crng, drawn;
 	int before, after;
 
 	before = rng_ready();
@@ -75,6 +106,14 @@ TEST(nonce_drawn_after_rng_seeded)
 		SKIP(return, "the RNG was seeded before PID 1 could look");
 	TH_LOG("nonce read with the RNG unseeded; ready afterwards: %d", after);
 	EXPECT_EQ(1, after);
+	crng = kmsg_seq("random: crng init done");
+	drawn = kmsg_seq(strcmp(getenv("OVLVOL_KIND") ?: "", "patched") ?
+				 "ovlvol: load nonce drawn" :
+				 "overlayfs: volatile load UUID drawn");
+	TH_LOG("kernel log: crng init done at record %lld, nonce drawn at %lld",
+	       crng, drawn);
+	EXPECT_LE(0, crng);
+	EXPECT_LT(crng, drawn);
 }
 
 TEST_HARNESS_MAIN
