@@ -73,9 +73,10 @@ static bool kernel_has_instance_ids(void)
 
 	if (fd < 0)
 		return false;
-	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi);
+	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi) ? errno : 0;
 	close(fd);
-	return ret == 0;
+	/* EPERM: the kernel has it, this caller may not ask */
+	return ret == 0 || ret == EPERM;
 }
 
 /* Load @name with libkmod; 0 or -errno. */
