@@ -7,7 +7,9 @@
  * HOST-LINK: tools/ovlctl/verdict.c tools/ovlctl/ckpt.c
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "../ovl_volatile_cases.h"
@@ -284,6 +286,40 @@ TEST(checkpoint_golden_bytes)
 	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 48, &back, &why));
 
 	ASSERT_EQ(OVLCTL_CKPT_BAD, ovlctl_ckpt_decode(want, 0, &back, &why));
+}
+
+/*
+ * The first mount's baseline is never overwritten: a second write of the
+ * checkpoint (as a concurrent first mount would make) fails with EEXIST
+ * and leaves the first one's bytes.
+ */
+TEST(ckpt_write_is_create_only)
+{
+	struct ovlctl_verdict_in a, b;
+	struct ovlctl_ckpt back;
+	char dir[] = "/var/tmp/ovlctl-ckpt.XXXXXX";
+	const char *why;
+	int fd, ret;
+
+	baseline(&a);
+	baseline(&b);
+	b.ckpt.errseq ^= 0x2000;
+	ASSERT_NE(NULL, mkdtemp(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ret = ovlctl_ckpt_write(fd, true, &a.ckpt);
+	if (ret == -ENOTSUP || ret == -EPERM) {
+		close(fd);
+		rmdir(dir);
+		SKIP(return, "no user xattrs on %s", dir);
+	}
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(-EEXIST, ovlctl_ckpt_write(fd, true, &b.ckpt));
+	EXPECT_EQ(OVLCTL_CKPT_OK, ovlctl_ckpt_read(fd, true, &back, &why));
+	EXPECT_EQ(0, memcmp(&back, &a.ckpt, sizeof(back)));
+	EXPECT_EQ(0, ovlctl_ckpt_remove(fd, true));
+	close(fd);
+	EXPECT_EQ(0, rmdir(dir));
 }
 
 TEST_HARNESS_MAIN
