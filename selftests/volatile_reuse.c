@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <mntent.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
 
@@ -419,6 +420,55 @@ TEST_F(reuse, recreated_marker_same_inode_refused)
 	ASSERT_EQ(-EINVAL,
 		  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
 	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "binding-mismatch"));
+}
+
+/* The options /proc/self/mounts shows for the mount on @dir: 1, 0, -errno */
+static int vr_mount_opts(const char *dir, char *opts, size_t len)
+{
+	struct mntent *m;
+	FILE *f = setmntent("/proc/self/mounts", "re");
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_dir, dir)) {
+			snprintf(opts, len, "%s", m->mnt_opts);
+			found = 1;
+		}
+	endmntent(f);
+	return found;
+}
+
+/*
+ * volatile_reuse=on|off, the mount option whose default the module
+ * parameter overlay.volatile_reuse sets (as for index or metacopy).
+ */
+TEST_F(reuse, mount_option_switch)
+{
+	struct ovl_case_env *e = &self->e;
+	char opts[4096];
+
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	ASSERT_EQ(0, umount(e->l.merged));
+
+	e->kmsg = ovl_kmsg_open();
+	ASSERT_LE(0, e->kmsg);
+	ASSERT_EQ(-EINVAL, ovl_case_mount(e, e->l.merged, e->l.work,
+					  "volatile,volatile_reuse=off"));
+	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "disabled"));
+
+	/* Off by default, on for this mount: reused, and shown as such */
+	ASSERT_EQ(0, ovl_write_param("volatile_reuse", "N"));
+	e->reuse_off = 1;
+	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work,
+				    "volatile,volatile_reuse=on"));
+	ASSERT_EQ(1, vr_mount_opts(e->l.merged, opts, sizeof(opts)));
+	EXPECT_NE(NULL, strstr(opts, "volatile_reuse=on")) TH_LOG("%s", opts);
+	ASSERT_EQ(0, umount(e->l.merged));
+	ASSERT_EQ(-EINVAL,
+		  ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "disabled"));
 }
 
 /* What userspace reads is what the checkpoint holds. */
