@@ -2,7 +2,7 @@
 /*
  * Benchmark, not a timed test: what the module's superblock mark costs the
  * marked filesystem. Once a superblock carries any fsnotify mark, even one
- * with mask 0, fsnotify hooks on that fs can no longer return early (6.1:
+ * that asks for FS_ERROR alone, fsnotify hooks on that fs can no longer return early (6.1:
  * s_fsnotify_connectors; 6.12: fsnotify_sb_has_watchers() in
  * __fsnotify_parent()). Two identical superblocks, one marked (queried),
  * one never queried, run the same create / write / unlink rounds in
