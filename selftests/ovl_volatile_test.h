@@ -371,7 +371,7 @@ static inline int ovl_kmsg_has_reason(int fd, const char *reason)
 }
 
 /* Reload overlay.ko from @path: no overlay may be mounted anywhere. */
-static inline int ovl_reload_overlay(const char *path)
+static inline int ovl_reload_overlay_with(const char *path, const char *params)
 {
 	int fd, ret, i;
 
@@ -387,9 +387,15 @@ static inline int ovl_reload_overlay(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+/* Unload overlay and load it again from @path (its .ko). */
+static inline int ovl_reload_overlay(const char *path)
+{
+	return ovl_reload_overlay_with(path, "");
 }
 
 /*

@@ -471,6 +471,29 @@ TEST_F(reuse, mount_option_switch)
 	EXPECT_TRUE(ovl_kmsg_has_reason(e->kmsg, "disabled"));
 }
 
+/*
+ * load_uuid is read-only: a value given at load time is ignored with a
+ * warning, and does not fail the load of overlayfs.
+ */
+TEST_F(reuse, load_uuid_param_ignored)
+{
+	const char *ko = getenv("OVL_TEST_OVERLAY_KO");
+	static const __u8 zero[16];
+	__u8 uuid[16];
+
+	if (strcmp(variant->f.fs.fstype, "tmpfs"))
+		SKIP(return, "once is enough: run on tmpfs");
+	if (!ko)
+		ko = "/lib/modules/overlay.ko";
+	if (access(ko, R_OK))
+		SKIP(return, "overlay is not a module here (%s)", ko);
+	ASSERT_EQ(0, ovl_reload_overlay_with(
+			     ko,
+			     "load_uuid=00000000-0000-0000-0000-000000000000"));
+	ASSERT_EQ(0, ovl_load_uuid(uuid));
+	EXPECT_NE(0, memcmp(uuid, zero, sizeof(uuid)));
+}
+
 /* What userspace reads is what the checkpoint holds. */
 TEST_F(reuse, ids_match_checkpoint)
 {
