@@ -478,6 +478,8 @@ TEST_F(reuse, mount_option_switch)
 TEST_F(reuse, load_uuid_param_ignored)
 {
 	const char *ko = getenv("OVL_TEST_OVERLAY_KO");
+	static const char zero_uuid[] =
+		"load_uuid=00000000-0000-0000-0000-000000000000";
 	static const __u8 zero[16];
 	__u8 uuid[16];
 
@@ -487,9 +489,7 @@ TEST_F(reuse, load_uuid_param_ignored)
 		ko = "/lib/modules/overlay.ko";
 	if (access(ko, R_OK))
 		SKIP(return, "overlay is not a module here (%s)", ko);
-	ASSERT_EQ(0, ovl_reload_overlay_with(
-			     ko,
-			     "load_uuid=00000000-0000-0000-0000-000000000000"));
+	ASSERT_EQ(0, ovl_reload_overlay_with(ko, zero_uuid));
 	ASSERT_EQ(0, ovl_load_uuid(uuid));
 	EXPECT_NE(0, memcmp(uuid, zero, sizeof(uuid)));
 }

@@ -23,8 +23,11 @@ ok "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_module
 pfiles=$(git ls-files "patches/*/[0-9]*.patch" | grep -v "/0000-" | sed "s|^|$top/|")
 out=
 if [ -n "$pfiles" ]; then
+	# One exception: mount option enums are Opt_<name> in every
+	# filesystem (fs_parser's convention), which --strict calls CamelCase.
 	out=$(perl "$checkpatch" --no-tree --strict --terse $pfiles 2>&1 |
-		grep -E 'ERROR|WARNING|CHECK')
+		grep -E 'ERROR|WARNING|CHECK' |
+		grep -v 'CHECK: Avoid CamelCase: <Opt_[a-z_]*>$')
 	[ -n "$out" ] && echo "$out" | sed 's/^/# /'
 	ok "$([ -z "$out" ] && echo 0 || echo 1)" checkpatch_strict_patches
 else
