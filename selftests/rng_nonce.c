@@ -8,8 +8,9 @@
  * ready before the nonce is read is the authority waiting for it:
  *  - if getrandom(GRND_NONBLOCK) already succeeds, the RNG was seeded
  *    before we could look and there is nothing to show: SKIP;
- *  - otherwise read the nonce; the RNG must be ready afterwards, because
- *    drawing the nonce waited for it. An authority that drew its nonce at
+ *  - otherwise make the authority draw its nonce (patched kernel: a first
+ *    volatile mount; module: its first query) and read it; the RNG must be
+ *    ready afterwards, because drawing the nonce waited for it. An authority that drew its nonce at
  *    load time returns at once, with the RNG still unseeded: FAIL.
  * And the guest's own kernel log must say so: "crng init done" comes
  * before the authority's "nonce drawn" line.
@@ -21,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -36,6 +39,29 @@ static int rng_ready(void)
 	return errno == EAGAIN ? 0 : -errno;
 }
 
+/* A volatile overlay on a fresh tmpfs, mounted and unmounted; 0 or -errno */
+static int first_volatile_mount(void)
+{
+	static const char *const dirs[] = { "/tmp/rng/l", "/tmp/rng/u",
+					    "/tmp/rng/w", "/tmp/rng/m" };
+	unsigned int i;
+	int ret = 0;
+
+	if (mkdir("/tmp/rng", 0755) ||
+	    mount("tmpfs", "/tmp/rng", "tmpfs", 0, NULL))
+		return -errno;
+	for (i = 0; i < 4 && !ret; i++)
+		ret = mkdir(dirs[i], 0755) ? -errno : 0;
+	if (!ret && mount("overlay", "/tmp/rng/m", "overlay", 0,
+			  "lowerdir=/tmp/rng/l,upperdir=/tmp/rng/u,"
+			  "workdir=/tmp/rng/w,volatile"))
+		ret = -errno;
+	if (!ret)
+		umount("/tmp/rng/m");
+	umount2("/tmp/rng", MNT_DETACH);
+	return ret;
+}
+
 /* The nonce of this system's authority, as text; 0 or -errno. */
 static int read_nonce(char *out, size_t len)
 {
@@ -45,6 +71,13 @@ static int read_nonce(char *out, size_t len)
 	FILE *f;
 
 	if (kind && !strcmp(kind, "patched")) {
+		/*
+		 * The first volatile mount draws it (reading the parameter
+		 * before that never waits: EAGAIN while the RNG is unseeded).
+		 */
+		ret = first_volatile_mount();
+		if (ret)
+			return ret;
 		f = fopen("/sys/module/overlay/parameters/load_uuid", "re");
 		if (!f)
 			return -errno;

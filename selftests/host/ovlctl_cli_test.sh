@@ -33,7 +33,7 @@ is_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
 
 as_user=
 echo "TAP version 13"
-echo "1..16"
+echo "1..17"
 t no_command 2 'grep -q "no command given" $tmp/err && grep -q "Try .ovlctl --help." $tmp/err' --
 t unknown_command 2 'grep -q "unknown command .frob." $tmp/err' -- frob
 t unknown_command_json 2 'is_json $tmp/out && grep -q "\"error\"" $tmp/out && ! [ -s $tmp/err ]' -- -J frob
@@ -51,6 +51,8 @@ p=$tmp/pair
 mkdir -p "$p/lower" "$p/upper" "$p/work" "$p/merged"
 echo data >"$p/upper/f"
 chmod 0755 "$tmp" "$p" "$p"/*
+# The per-mount switch exists on a patched kernel only (none here).
+t volatile_reuse_option_needs_patched_kernel 2 'grep -q "only a patched kernel" $tmp/err && [ -z "$(ls -A "$p/work")" ]' -- check --lower "$p/lower" --upper "$p/upper" --work "$p/work" -o volatile_reuse=on
 if [ "$(id -u)" != 0 ]; then
 	as_user=env
 elif setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then

@@ -224,9 +224,11 @@ int ovlctl_generation(int authority, int fd, uint32_t *gen)
 }
 
 /*
- * Filesystems whose data a server keeps (overlayfs's ovl_dentry_remote():
- * those that revalidate dentries): what the upper held may be gone when
- * the server restarted, whatever this machine's ids say.
+ * Filesystems whose data a server or another layer keeps (overlayfs's
+ * ovl_dentry_remote(): those that revalidate dentries), by type: what the
+ * upper held may be gone, whatever this machine's ids say. By type, not by
+ * dentry, so 9p is refused even without a cache, where overlayfs would not
+ * (a safe false refusal).
  */
 static bool remote_fs(unsigned long type)
 {
@@ -243,6 +245,8 @@ static bool remote_fs(unsigned long type)
 		0x20030528, /* ORANGEFS_DEVREQ_MAGIC */
 		0x7461636f, /* OCFS2_SUPER_MAGIC */
 		0x01161970, /* GFS2_MAGIC */
+		0xf15f, /* ECRYPTFS_SUPER_MAGIC */
+		0x786f4256, /* VBOXSF_SUPER_MAGIC */
 	};
 	size_t i;
 

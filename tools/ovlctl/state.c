@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <libmount.h>
 
 #include "state.h"
 
@@ -247,6 +248,35 @@ static int open_dir(const struct ovlctl_layer *l, const char *what)
 	return fd;
 }
 
+/*
+ * Whether reuse is switched off: the authority's switch, or on a patched
+ * kernel the mount option volatile_reuse=on|off among the extra options,
+ * which overrides it as it does in overlayfs.
+ */
+static int reuse_switch(const struct ovlctl_state *st, bool *disabled)
+{
+	char *val = NULL;
+	size_t len = 0;
+
+	*disabled = ovlctl_reuse_disabled(st->authority);
+	if (!st->spec.options ||
+	    mnt_optstr_get_option(st->spec.options, "volatile_reuse", &val,
+				  &len))
+		return 0;
+	if (st->authority != OVLCTL_AUTH_KERNEL)
+		return ovlctl_usage_error(
+			NULL,
+			"-o volatile_reuse=: only a patched kernel has it");
+	if (len == 2 && !strncmp(val, "on", 2))
+		*disabled = false;
+	else if (len == 3 && !strncmp(val, "off", 3))
+		*disabled = true;
+	else
+		return ovlctl_usage_error(NULL,
+					  "-o volatile_reuse=: on or off");
+	return 0;
+}
+
 static int authority_failed(const struct ovlctl_state *st, const char *path,
 			    int err)
 {
@@ -350,6 +380,16 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		return OVLCTL_EXIT_ERROR;
 
 	/*
+	 * The authority first: on a stock kernel this loads ovlvol, which the
+	 * in-use check below asks.
+	 */
+	st->authority = ovlctl_authority(geteuid() == 0);
+	in->authority = st->authority;
+	err = reuse_switch(st, &in->reuse_disabled);
+	if (err)
+		return err;
+
+	/*
 	 * The kernel's own lock first, where the ovlvol module can read it:
 	 * exact, also for an overlay lazily unmounted or held only in another
 	 * mount namespace. It misses an index=off mount that shares the dirs
@@ -383,9 +423,6 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 				   strerror(-err));
 	in->other_incompat = err;
 
-	st->authority = ovlctl_authority(geteuid() == 0);
-	in->authority = st->authority;
-	in->reuse_disabled = ovlctl_reuse_disabled(st->authority);
 	/*
 	 * The patched kernel keeps its checkpoint on the marker dir; with the
 	 * module, ovlctl keeps it on the workdir, where removing the stock

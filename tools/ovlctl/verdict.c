@@ -42,9 +42,9 @@ static const struct {
 	[OVLCTL_OTHER_INCOMPAT] = { "other-incompat",
 				    "another incompat feature is set in the workdir" },
 	[OVLCTL_UNSUPPORTED] = { "unsupported",
-				 "no id authority: neither a patched kernel nor the ovlvol module, or reuse is switched off" },
+				 "no id authority: neither a patched kernel nor the ovlvol module" },
 	[OVLCTL_DISABLED] = { "disabled",
-			      "reuse is switched off by the administrator (overlay.volatile_reuse=N or volatile_reuse=off)" },
+			      "reuse is switched off by the administrator (volatile_reuse=off, overlay.volatile_reuse=N or ovlvol.volatile_reuse=N)" },
 	[OVLCTL_LOWER_CHANGED] = { "lower-changed",
 				   "the lower layers differ from those of the first mount" },
 };
