@@ -448,6 +448,15 @@ static inline int ovl_case_fs_error(struct ovl_case_env *e)
 	return n == (ssize_t)sizeof(msg) - 1 ? 0 : -EIO;
 }
 
+/* The upper fs faults of @act, the same for every runner: 0 or -errno. */
+static inline int ovl_case_upper_fault(struct ovl_case_env *e,
+				       enum ovl_case_action act)
+{
+	if (act == OVL_ACT_FS_ERROR)
+		return ovl_case_fs_error(e);
+	return ovl_dm_wb_error(&e->dm, act == OVL_ACT_WB_ERROR_SEEN);
+}
+
 /* Remount the upper fs of @e read-only. */
 static inline int ovl_case_upper_ro(struct ovl_case_env *e)
 {
