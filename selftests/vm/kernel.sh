@@ -7,6 +7,10 @@
 #                                       unpacked into the cache (never installed)
 #   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
 #                                       tinyconfig + config fragments, built here
+#   kernel.sh patched-VER-debug         the same with config/debug/*.config on
+#                                       top (KASAN, kmemleak, lockdep, PROVE_RCU)
+#   kernel.sh config patched-VER[-debug]  only configure it and check that every
+#                                       fragment option sticks (no build)
 #   kernel.sh resolve stock-VER         print the release Debian offers now
 #   kernel.sh kdir stock-VER            print only the headers' build dir
 #
@@ -136,8 +140,11 @@ host_deps() {
 		die "${deb##*/} needs$missing on the host: add it to scripts/deps.sh"
 }
 
+# patched VER [debug] [config-only]
 patched() {
-	local ver=$1 tarball pkgver key src build series p kver
+	local ver=$1 flavour=${2:-} only=${3:-} tarball pkgver key src build series p kver
+	local frags=("$here"/config/*.config) dir
+	[ "$flavour" = debug ] && frags+=("$here"/config/debug/*.config)
 	tarball=/usr/src/linux-source-$ver.tar.xz
 	[ -f "$tarball" ] || die "$tarball missing; run 'make deps'"
 	pkgver=$(dpkg-query -W -f '${Version}' "linux-source-$ver")
@@ -152,22 +159,39 @@ patched() {
 				keep = $3 !~ /^a\/(Documentation|tools\/testing)\//
 			} keep' "$top/patches/$ver/$p"
 		done
-		cat "$here"/config/*.config
+		cat "${frags[@]}"
 	} | sha256sum | cut -c1-16)
-	src=$cache/patched/$ver-$pkgver-$key/src
-	build=$cache/patched/$ver-$pkgver-$key/build
+	dir=$cache/patched/$ver${flavour:+-$flavour}-$pkgver-$key
+	src=$dir/src
+	build=$dir/build
+	if [ -n "$only" ]; then
+		# A throwaway config of the pristine source: fragments that
+		# Kconfig would drop are found in a minute, without a build.
+		cfgtmp=$(mktemp -d)
+		trap 'rm -rf "$cfgtmp"' EXIT
+		tar -xJf "$tarball" -C "$cfgtmp" --strip-components=1 \
+			--wildcards '*/Kconfig*' '*/Makefile*' '*/scripts/*' \
+			'*/arch/x86/configs/*' '*/kernel/configs/*' '*/include/*'
+		make -s -C "$cfgtmp" O="$cfgtmp/o" ARCH=x86_64 tinyconfig >&2
+		"$cfgtmp/scripts/kconfig/merge_config.sh" -m -O "$cfgtmp/o" \
+			"$cfgtmp/o/.config" "${frags[@]}" >/dev/null
+		make -s -C "$cfgtmp" O="$cfgtmp/o" ARCH=x86_64 olddefconfig >&2
+		check_config "$cfgtmp/o/.config" "${frags[@]}"
+		log "$ver${flavour:+ $flavour}: every fragment option sticks"
+		return
+	fi
 	if [ ! -e "$build/.done" ]; then
-		rm -rf "$cache/patched/$ver-$pkgver-$key"
+		rm -rf "$dir"
 		mkdir -p "$src" "$build"
 		log "unpacking linux-source-$ver $pkgver"
 		tar -xJf "$tarball" -C "$src" --strip-components=1
 		"$top/patches/apply.sh" "$ver" "$src" >&2
-		log "configuring (tinyconfig + $(ls "$here"/config | tr '\n' ' '))"
+		log "configuring (tinyconfig + ${frags[*]##*/})"
 		make -s -C "$src" O="$build" ARCH=x86_64 tinyconfig >&2
 		"$src/scripts/kconfig/merge_config.sh" -m -O "$build" \
-			"$build/.config" "$here"/config/*.config >&2
+			"$build/.config" "${frags[@]}" >&2
 		make -s -C "$src" O="$build" ARCH=x86_64 olddefconfig >&2
-		check_config "$build/.config" "$here"/config/*.config
+		check_config "$build/.config" "${frags[@]}"
 		log "building $ver with $jobs jobs (a few minutes)"
 		make -s -C "$src" O="$build" ARCH=x86_64 -j"$jobs" bzImage modules >&2
 		make -s -C "$src" O="$build" ARCH=x86_64 \
@@ -212,10 +236,23 @@ kdir)
 	flock 9
 	headers "$(resolve_stock "${2#stock-}")"
 	exit ;;
+config)
+	case ${2:-} in
+	patched-6.1 | patched-6.12) patched "${2#*-}" "" config ;;
+	patched-6.1-debug | patched-6.12-debug)
+		v=${2#*-}
+		patched "${v%-debug}" debug config ;;
+	*) die "usage: kernel.sh config patched-6.1|patched-6.12[-debug]" ;;
+	esac
+	exit ;;
 stock-6.1 | stock-6.12) kind=stock ;;
-patched-6.1 | patched-6.12) kind=patched ;;
-*) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12" ;;
+patched-6.1 | patched-6.12 | patched-6.1-debug | patched-6.12-debug) kind=patched ;;
+*) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12[-debug]" ;;
 esac
 exec 9>"$cache/.lock-$1"
 flock 9
-$kind "${1#*-}"
+v=${1#*-}
+case $v in
+*-debug) $kind "${v%-debug}" debug ;;
+*) $kind "$v" ;;
+esac

@@ -3,6 +3,11 @@
 #
 # Run every selftest in a QEMU (TCG) guest booted on one kernel:
 #   run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12
+#   run.sh patched-6.1-debug|patched-6.12-debug
+#                          the patched kernel with KASAN, kmemleak, lockdep and
+#                          PROVE_RCU (make check-debug): the guest adds a
+#                          kmemleak scan and the lockdep state, the host a
+#                          search of every console log for a checker's report
 #   run.sh --demo KERNEL   boot twice on one disk running the demo story
 #                          (selftests/vm/demo.sh) instead of the tests
 #
@@ -30,12 +35,16 @@ if [ "${1:-}" = --demo ]; then
 	mode=demo
 	shift
 fi
-kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|patched-6.1|patched-6.12}
+kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|patched-6.1|patched-6.12[-debug]}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel
-timeout_s=${VM_TIMEOUT:-900}
-mem=${VM_MEM:-1G}
+debug=
+case $kernel in *-debug) debug=ovlvol.debug=1 ;; esac
+# KASAN's shadow and lockdep's tables want memory; the checkers make the
+# guest several times slower under TCG.
+timeout_s=${VM_TIMEOUT:-$([ -n "$debug" ] && echo 5400 || echo 900)}
+mem=${VM_MEM:-$([ -n "$debug" ] && echo 2G || echo 1G)}
 smp=${VM_SMP:-2}
 
 log() { echo "vm-test[$kernel]: $*" >&2; }
@@ -129,7 +138,7 @@ build_initramfs() {
 		add_bin "$root" "$(command -v crun)" usr/bin/crun
 	fi
 	cat >"$root/etc/harness.env" <<-EOF
-		OVLVOL_KIND=${kernel%-*}
+		OVLVOL_KIND=${kernel%%-*}
 		OVLVOL_MODULE=/lib/modules/extra/ovlvol.ko
 		OVLVOL_OVLCTL=/usr/sbin/ovlctl
 		OVLVOL_SCRATCH_EXT4=/dev/disk-ext4
@@ -148,7 +157,7 @@ boot() {
 		-nodefaults -nographic -no-reboot \
 		-machine pc -cpu "$cpu" -smp "$smp" -m "$mem" \
 		-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
-		-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6 $*" \
+		-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6 $debug $*" \
 		-serial "file:$out/$name.console.log" \
 		-device virtio-serial-pci \
 		-chardev "file,id=results,path=$out/$name.raw" \
@@ -219,6 +228,30 @@ if [ -z "${skip_reboot:-}" ]; then
 			echo "OVLVOL-END"
 		} >>"$out/reboot2.raw"
 	fi
+fi
+
+# A checker's report does not always panic the guest (lockdep and RCU
+# splats only print): on a debug kernel every boot's console is searched,
+# and what is found fails the run as one more test of the main boot.
+if [ -n "$debug" ] && [ "$(tail -n 1 "$out/tests.raw")" = OVLVOL-END ]; then
+	pat='BUG:|WARNING:|Oops|UBSAN:|circular locking|recursive locking'
+	pat+='|inconsistent lock state|suspicious RCU usage|bad unlock balance'
+	pat+='|lock held when returning|DEBUG_LOCKS_WARN_ON|INFO: task .* blocked'
+	pat+='|kmemleak: .*new suspected'
+	sed -i '$d' "$out/tests.raw"
+	{
+		echo "OVLVOL-TEST debug_reports"
+		echo "TAP version 13"
+		echo "1..1"
+		logs=$(ls "$out"/*.console.log)
+		if grep -E -h "$pat" $logs | sed 's/^/# /' | grep .; then
+			echo "not ok 1 a checker reported in $(echo $logs | xargs -n 1 basename)"
+		else
+			echo "ok 1 no KASAN, lockdep, RCU or kmemleak report in $(echo $logs | wc -w) console log(s)"
+		fi
+		echo "OVLVOL-EXIT debug_reports 0"
+		echo "OVLVOL-END"
+	} >>"$out/tests.raw"
 fi
 
 pass=0 fail=0 skip=0 rc=0
