@@ -29,7 +29,10 @@ group_test=(
 	# kernels and the kselftest harness, from Debian's sources
 	linux-source-6.12 linux-source-6.1
 	# ovlctl's libraries
-	libmount-dev libkmod-dev libsmartcols-dev libjson-c-dev uuid-dev
+	libmount-dev libkmod-dev libsmartcols-dev libjson-c-dev uuid-dev libeconf-dev
+	# the fuzz targets (fuzz_test, make fuzz): libFuzzer is in clang's
+	# runtime package, which clang only recommends
+	clang libclang-rt-14-dev
 	# guests: QEMU (TCG), busybox as PID 1, scratch filesystems, dm-error
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs dmsetup
 	# a real OCI runtime for `ovlctl runtime` in the guests

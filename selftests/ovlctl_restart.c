@@ -18,6 +18,8 @@
  * test SKIPs and says so.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <grp.h>
@@ -1414,6 +1416,117 @@ TEST_F(cli, in_use_lazily_unmounted)
 		rs_module_unload();
 }
 
+/*
+ * A container: its own mount namespace, chrooted into the overlay at
+ * @work's merged dir (the holder's argument), where it makes the host's
+ * path of its upper dir exist (mkdir -p, as any container can), so that
+ * a resolution of the overlay's upperdir= inside its root finds a decoy.
+ */
+static int rs_be_container(struct ovl_case_env *e, const char *merged)
+{
+	if (chdir(merged) || chroot("."))
+		return -errno;
+	return rs_mkdirs("/", e->l.upper + 1);
+}
+
+/*
+ * The in-use check with a container running, in its own mount namespace
+ * and root: unrelated pairs can still be judged, the container's own pair
+ * is in use, also once only the container still holds the overlay and has
+ * made the host's upper path exist inside it.
+ */
+TEST_F(cli, in_use_with_a_container_running)
+{
+	struct ovl_case_env *e = &self->e;
+	char u2[PATH_MAX], w2[PATH_MAX];
+	struct rs_manifest m;
+	int rc;
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	ASSERT_EQ(0,
+		  ovl_case_hold_in_other_ns(e, rs_be_container, e->l.merged));
+	ASSERT_EQ(0, vt_join(u2, e->l.base, "u2"));
+	ASSERT_EQ(0, vt_join(w2, e->l.base, "w2"));
+	ASSERT_EQ(0, mkdir(u2, 0755));
+	ASSERT_EQ(0, mkdir(w2, 0755));
+
+	/* Another pair is none of the container's business */
+	EXPECT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--lower", e->l.lower,
+				     "--upper", u2, "--work", w2))
+	RS_LOG_LAST;
+	/* Its own pair is in use, seen from the host */
+	EXPECT_EQ(RS_EXIT_BUSY, OVLCTL("-J", "check", "--work", e->l.work))
+	RS_LOG_LAST;
+
+	/* Only the container holds it now; its decoy must not count */
+	ASSERT_EQ(0, umount2(e->l.merged, MNT_DETACH));
+	rc = OVLCTL("-J", "check", "--work", e->l.work);
+	EXPECT_TRUE(rc == RS_EXIT_BUSY || rc == 1)
+	TH_LOG("check of the container's pair: exit %d", rc);
+	RS_LOG_LAST;
+	rc = OVLCTL("-J", "discard", e->l.upper, e->l.work);
+	EXPECT_TRUE(rc == RS_EXIT_BUSY || rc == 1)
+	TH_LOG("discard of the container's pair: exit %d", rc);
+	RS_LOG_LAST;
+	rs_verify(_metadata, e->l.upper, &m, 0);
+
+	ovl_case_release_holder(e);
+	EXPECT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--work", e->l.work))
+	RS_LOG_LAST;
+}
+
+struct rs_thread_ns {
+	struct ovl_case_env *e;
+	int ready[2], release[2];
+	int err;
+};
+
+/* A thread that unshares its own mount namespace and mounts the pair. */
+static void *rs_thread_mount(void *arg)
+{
+	struct rs_thread_ns *t = arg;
+	char opts[PATH_MAX * 3 + 64], c = 1;
+
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s",
+		 t->e->l.lower, t->e->l.upper, t->e->l.work);
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("overlay", t->e->l.merged, "overlay", 0, opts))
+		t->err = errno;
+	if (write(t->ready[1], &c, 1) != 1)
+		t->err = EIO;
+	if (read(t->release[0], &c, 1) < 0)
+		t->err = EIO;
+	if (!t->err)
+		umount(t->e->l.merged);
+	return NULL;
+}
+
+/* An overlay mounted only in one thread's mount namespace is in use. */
+TEST_F(cli, in_use_in_a_thread_namespace)
+{
+	struct rs_thread_ns t = { .e = &self->e };
+	pthread_t th;
+	char c;
+
+	ASSERT_EQ(0, pipe2(t.ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(t.release, O_CLOEXEC));
+	ASSERT_EQ(0, pthread_create(&th, NULL, rs_thread_mount, &t));
+	ASSERT_EQ(1, read(t.ready[0], &c, 1));
+	ASSERT_EQ(0, t.err) TH_LOG("thread mount: %s", strerror(t.err));
+	EXPECT_EQ(0, rs_is_mounted(self->e.l.merged, NULL, 0));
+	EXPECT_EQ(RS_EXIT_BUSY,
+		  OVLCTL("-J", "check", "--lower", self->e.l.lower, "--upper",
+			 self->e.l.upper, "--work", self->e.l.work,
+			 "--no-volatile"))
+	RS_LOG_LAST;
+	close(t.release[1]);
+	pthread_join(th, NULL);
+}
+
 /* --on-invalid=discard: a refused pair is emptied and mounted fresh. */
 TEST_F(cli, discard_on_invalid)
 {
@@ -1488,6 +1601,163 @@ TEST_F(cli, discard_on_invalid)
 	RS_LOG_LAST;
 	ASSERT_EQ(0, vt_join(path, e->l.merged, "after"));
 	EXPECT_TRUE(vt_exists(e->l.merged, "after"));
+	rs_umount(_metadata, e->l.merged);
+}
+
+/*
+ * --on-invalid=discard empties the dirs the verdict looked at, never what
+ * a recorded path names later: the recorded upper moved away and another
+ * dir (someone else's) took its path. Nothing of it may go.
+ */
+TEST_F(cli, discard_never_follows_a_moved_upper)
+{
+	struct ovl_case_env *e = &self->e;
+	struct ovl_volatile_ckpt orig;
+	char moved[PATH_MAX];
+	struct rs_manifest m;
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+	rs_forge(_metadata, e, &orig, OVL_ACT_FORGE_NONCE);
+	ASSERT_EQ(0, vt_join(moved, e->l.base, "upper.moved"));
+	ASSERT_EQ(0, rename(e->l.upper, moved));
+	ASSERT_EQ(0, mkdir(e->l.upper, 0755));
+	ASSERT_EQ(0, vt_write_file(e->l.upper, "precious", "not yours"));
+
+	ASSERT_EQ(1, OVLCTL("-J", "mount", "--on-invalid=discard", "--work",
+			    e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(strstr(rs_last.out, "is now another directory"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_TRUE(vt_exists(e->l.upper, "precious"));
+	/* The recorded pair is untouched as well */
+	rs_verify(_metadata, moved, &m, 0);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+}
+
+/*
+ * A pair whose checkpoint sits in the other authority's place (a module
+ * path pair whose marker was removed before a crash, booted into the
+ * patched kernel; or a kernel checkpoint on the marker next to ovlctl's
+ * on the workdir) is never fresh and never reused: nonce-changed, and gc
+ * calls it stale.
+ */
+TEST_F(cli, other_authority_checkpoint_refused)
+{
+	struct ovl_case_env *e = &self->e;
+	struct ovl_volatile_ckpt orig, other;
+	char path[PATH_MAX], state[64], reason[64];
+	struct rs_manifest m;
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+	other = orig;
+	if (e->kind == RS_AUTH_KERNEL) {
+		/* the module's place, and no marker left */
+		other.authority = OVL_VOLATILE_AUTH_MODULE;
+		ASSERT_EQ(0, setxattr(e->l.work, OVL_TRUSTED_XATTR, &other,
+				      sizeof(other), 0));
+		ASSERT_EQ(0, vt_join(path, e->l.work, OVL_VOLATILE_DIR));
+		ASSERT_EQ(0, rmdir(path));
+	} else {
+		/* the kernel's place, next to ovlctl's own */
+		other.authority = OVL_VOLATILE_AUTH_KERNEL;
+		ASSERT_EQ(0, ovl_ckpt_write(e->l.work, OVL_TRUSTED_XATTR,
+					    &other, sizeof(other)));
+	}
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "check", "--work", e->l.work))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "nonce-changed"))
+	RS_LOG_LAST;
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	rs_verify(_metadata, e->l.upper, &m, 0);
+
+	snprintf(path, sizeof(path), "%s", e->l.base);
+	*strrchr(path, '/') = '\0';
+	OVLCTL("-J", "gc", "--root", path);
+	ASSERT_EQ(0, rs_gc_pair(rs_last.out, e->l.base, state, reason,
+				sizeof(state)))
+	RS_LOG_LAST;
+	EXPECT_STREQ("nonce-changed", reason);
+	EXPECT_STREQ("stale", state);
+}
+
+/*
+ * A mount(2) that fails is an error (1), never "not reusable" (3, which a
+ * runtime may answer with a discard), and takes back what was done for
+ * it: the recorded spec and checkpoint of a first mount, the stock marker
+ * of a module-path reuse.
+ */
+TEST_F(cli, failed_mount_changes_nothing)
+{
+	struct ovl_case_env *e = &self->e;
+	unsigned char ck[128];
+	struct rs_manifest m;
+	char buf[8];
+
+	ASSERT_EQ(1, OVLCTL("-J", "mount", "--lower", e->l.lower, "--upper",
+			    e->l.upper, "--work", e->l.work, "-o",
+			    "redirect_dir=bogus", e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_EQ(-1,
+		  getxattr(e->l.work, "trusted.ovlctl.spec", buf, sizeof(buf)));
+	EXPECT_EQ(-1, getxattr(e->l.work, OVL_TRUSTED_XATTR, buf, sizeof(buf)));
+	EXPECT_FALSE(vt_exists(e->l.work, OVL_VOLATILE_DIR));
+
+	/* A restart that fails: the pair stays reusable */
+	rs_prepare(_metadata, e, &m);
+	ASSERT_LT(0, rs_ckpt_read(e, e->l.work, ck, sizeof(ck)));
+	ASSERT_EQ(1, OVLCTL("-J", "mount", "--work", e->l.work, "-o",
+			    "redirect_dir=bogus", e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_TRUE(vt_exists(e->l.work, OVL_VOLATILE_DIR));
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse"))
+	RS_LOG_LAST;
+	rs_verify(_metadata, e->l.merged, &m, 0);
+	rs_umount(_metadata, e->l.merged);
+}
+
+/* umount --seal that cannot seal has unmounted anyway: exit 1, not 3. */
+TEST_F(cli, seal_refused_after_unmount_is_error)
+{
+	struct ovl_case_env *e = &self->e;
+	struct ovl_volatile_ckpt orig;
+
+	rs_mount_fresh(_metadata, e, e->l.merged);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+	rs_forge(_metadata, e, &orig, OVL_ACT_FORGE_NONCE);
+	ASSERT_EQ(1, OVLCTL("umount", "--seal", e->l.merged)) RS_LOG_LAST;
+	EXPECT_TRUE(strstr(rs_last.err, "unmounted but not sealed"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+}
+
+/* umount never takes another mount stacked on top of the overlay. */
+TEST_F(cli, umount_not_what_is_stacked_on_top)
+{
+	struct ovl_case_env *e = &self->e;
+
+	rs_mount_fresh(_metadata, e, e->l.merged);
+	ASSERT_EQ(0, mount("top", e->l.merged, "tmpfs", 0, NULL));
+	ASSERT_EQ(1, OVLCTL("umount", e->l.merged)) RS_LOG_LAST;
+	EXPECT_TRUE(strstr(rs_last.err, "another mount is on top"))
+	RS_LOG_LAST;
+	ASSERT_EQ(0, umount(e->l.merged));
+	ASSERT_EQ(1, rs_is_mounted(e->l.merged, NULL, 0));
 	rs_umount(_metadata, e->l.merged);
 }
 

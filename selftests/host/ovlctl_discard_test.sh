@@ -17,19 +17,7 @@ tmp=$(mktemp -d)
 holder=
 trap '[ -n "$holder" ] && kill "$holder" 2>/dev/null; rm -rf "$tmp"' EXIT
 tap_show="$tmp/out $tmp/err"
-# run WANT_RC ARGS...: ovlctl with OVLCTL_PROC_ROOT=$proc; 0 if exit == WANT_RC
-run() {
-	local want=$1 rc
-	shift
-	OVLCTL_PROC_ROOT=$proc "$ovlctl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ $rc = "$want" ] || echo "# exit $rc, want $want" >>"$tmp/err"
-	[ $rc = "$want" ]
-}
 empty() { [ -d "$1" ] && [ -z "$(ls -A "$1")" ]; }
-# setxattr/getxattr through python (no attr package needed)
-setx() { python3 -c 'import os,sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())' "$@" 2>/dev/null; }
-getx() { python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2]).decode())' "$@" 2>/dev/null; }
 
 # mk_pair DIR: DIR/upper and DIR/work with contents, DIR/outside beside them
 mk_pair() {

@@ -15,21 +15,8 @@ set -u
 
 . "$(dirname "$0")/lib.sh"
 ovlctl_san
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-proc=$tmp/proc
-mkdir -p "$proc"
-
-tap_show="$tmp/out $tmp/err"
-# run WANT_RC ARGS...: ovlctl, stdin from $tmp/in; 0 if exit == WANT_RC
-run() {
-	local want=$1 rc
-	shift
-	OVLCTL_PROC_ROOT=$proc "$ovlctl" "$@" <"$tmp/in" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ $rc = "$want" ] || echo "exit $rc, want $want" >>"$tmp/err"
-	[ $rc = "$want" ]
-}
+scratch
+run_stdin=$tmp/in
 : >"$tmp/in"
 
 # The fake real runtime: records its argv (one per line) in $fake.argv,
@@ -41,7 +28,10 @@ mkfake() {
 		printf '%s\n' "$@" >>"$0.argv"
 		echo -- >>"$0.argv"
 		for a; do
-			[ "$a" = state ] && printf '{"ociVersion":"1.0.2","id":"x","status":"stopped","bundle":"%s"}\n' "$FAKE_BUNDLE"
+			[ "$a" = state ] || continue
+			# FAKE_STATE_PAD: that many bytes more, in an annotation
+			pad=$(head -c "${FAKE_STATE_PAD:-0}" /dev/zero | tr '\0' x)
+			printf '{"ociVersion":"1.0.2","id":"x","status":"stopped","bundle":"%s","annotations":{"pad":"%s"}}\n' "$FAKE_BUNDLE" "$pad"
 		done
 		exit "${FAKE_RC:-0}"
 	EOF
@@ -49,8 +39,12 @@ mkfake() {
 }
 fake=$tmp/bin/fake-runtime
 runsc=$tmp/bin/runsc
+crun=$tmp/bin/crun
+runc=$tmp/bin/runc
 mkfake "$fake"
 mkfake "$runsc"
+mkfake "$crun"
+mkfake "$runc"
 # got FAKE ARGS...: the fake's recorded argv, one call, is exactly ARGS
 got() {
 	local f=$1.argv
@@ -58,7 +52,7 @@ got() {
 	{ printf '%s\n' "$@"; echo --; } | cmp -s - "$f"
 }
 ran() { [ -s "$1.argv" ]; }
-reset() { rm -f "$fake.argv" "$runsc.argv"; }
+reset() { rm -f "$fake.argv" "$runsc.argv" "$crun.argv" "$runc.argv"; }
 
 # A bundle: rootfs, a pair and a lower beside it; $1 the annotations JSON.
 b=$tmp/bundle
@@ -69,9 +63,13 @@ bundle() {
 }
 ours='"dev.ovlvol.upper":"'$tmp/c/upper'","dev.ovlvol.work":"'$tmp/c/work'","dev.ovlvol.lower":"'$tmp/c/lower'"'
 mounted() { grep -qF " $b/rootfs " /proc/self/mountinfo; }
+# Annotations may place layers beneath $tmp/c only (ovlctl_confine_test.sh
+# tests the confinement itself).
+printf '[annotations]\nroots = %s\n' "$tmp/c" >"$tmp/ovlctl.conf"
+export OVLCTL_CONFIG=$tmp/ovlctl.conf
 
 echo "TAP version 13"
-echo "1..60"
+echo "1..79"
 
 # --- pass-through -------------------------------------------------------
 reset
@@ -236,6 +234,59 @@ rc=$?
 	grep -q "gVisor mount hint vol: type=tmpfs" "$tmp/err" &&
 	grep -q "gVisor mount hint vol: share=pod" "$tmp/err"
 ok $? gvisor_mount_hints_reported
+
+# --- each runtime's own command line -----------------------------------------
+# tried ARGS...: the wrapper read ARGS as a create/run/restore of $b: it went
+# for the overlay at $b/rootfs (refused here: the stock marker) and ran
+# nothing. Reading the argv wrong runs the real runtime, or loads another
+# bundle (the current directory's).
+tried() {
+	local rc
+	reset
+	OVLCTL_PROC_ROOT=$proc "$ovlctl" runtime "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc != 0 ] || echo "exit 0" >>"$tmp/err"
+	[ $rc != 0 ] && ! ran "$fake" && ! ran "$runsc" && ! ran "$crun" && ! ran "$runc" &&
+		! mounted && grep -qF "the rootfs overlay on $b/rootfs was not mounted" "$tmp/err"
+}
+# overlay2=none: no filestore cleanup before the mount's refusal.
+bundle "{$ours,\"dev.gvisor.flag.overlay2\":\"none\"}"
+# runsc's --rootless is a boolean (Go flag): create is the command.
+tried --real "$runsc" --rootless create --bundle "$b" c1
+ok $? runtime_runsc_rootless_is_boolean
+tried --real "$runsc" --root /x --debug create --bundle "$b" c1
+ok $? runtime_runsc_root_debug_create
+tried --real "$runsc" -rootless=true -root=/x --debug -TESTONLY-unsafe-nonroot create -bundle="$b" c1
+ok $? runtime_runsc_go_flag_forms
+bundle "{$ours}"
+# crun (argp): a short option's value glued on, clusters, abbreviations.
+tried --real "$crun" create -b"$b" c1
+ok $? runtime_crun_glued_short_value
+tried --real "$crun" --root=/r --rootless true run -db "$b" --no-piv c1
+ok $? runtime_crun_cluster_and_long_options
+tried --real "$crun" --systemd-cgroup create --bund "$b" c1
+ok $? runtime_crun_abbreviated_long_option
+# restore is a create too.
+tried --real "$runc" restore --bundle "$b" c1
+ok $? runtime_runc_restore
+tried --real "$crun" restore --image-path /img -b "$b" c1
+ok $? runtime_crun_restore
+bundle "{$ours,\"dev.gvisor.flag.overlay2\":\"none\"}"
+tried --real "$runsc" --rootless restore --image-path /img --bundle "$b" c1
+ok $? runtime_runsc_restore
+bundle "{$ours}"
+# Our bundle, a create in argv, but not where this runtime's table (an
+# unknown runtime: runc's, where --rootless takes a value) has its command:
+# refused, nothing run.
+reset
+run 2 runtime --real "$fake" --rootless create --bundle "$b" c1 &&
+	grep -q "no create, run or restore command found" "$tmp/err" && ! ran "$fake" && ! mounted
+ok $? runtime_refuses_when_the_command_is_not_found
+reset
+bundle '{"org.example":"x"}'
+run 0 runtime --real "$fake" --rootless create --bundle "$b" c1 &&
+	got "$fake" --rootless create --bundle "$b" c1
+ok $? runtime_command_not_found_not_ours_passes_through
 rmdir "$tmp/c/work/work/incompat/volatile"
 
 # --- delete ------------------------------------------------------------------
@@ -253,6 +304,90 @@ ok $? runtime_delete_asks_state_then_deletes
 reset
 FAKE_BUNDLE=$b FAKE_RC=1 run 1 runtime --real "$fake" delete c1 && ran "$fake"
 ok $? runtime_delete_failure_propagates
+
+# crun's delete -f is --force, no value: the id is still found.
+reset
+FAKE_BUNDLE=$b run 0 runtime --real "$crun" delete -f c1 && got "$crun" state c1 -- delete -f c1
+ok $? runtime_crun_delete_force_finds_the_id
+
+# A state over a pipe's capacity (64 KiB) must not deadlock the wrapper.
+bundle "{$ours}"
+reset
+FAKE_BUNDLE=$b FAKE_STATE_PAD=70000 OVLCTL_PROC_ROOT=$proc timeout 20 \
+	"$ovlctl" runtime --real "$fake" delete c1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 124 ] && echo "timed out" >>"$tmp/err"
+[ $rc = 0 ] && python3 -c '
+import sys
+calls = open(sys.argv[1]).read().split("--\n")
+assert calls[0].split() == ["state", "c1"], calls
+assert calls[1].split() == ["delete", "c1"], calls
+' "$fake.argv"
+ok $? runtime_delete_reads_a_big_state
+
+# The real delete succeeded but the unmount failed: the container is gone,
+# so exit 0 (an engine would retry a failed delete), with a warning. The
+# fake /proc shows an overlay at root.path that is not really there.
+dproc=$tmp/proc-delete
+. "$here/ovlctl-fixtures/fakeproc.sh"
+printf '50 1 0:50 / %s rw,relatime - overlay overlay rw,lowerdir=%s,upperdir=%s,workdir=%s\n' \
+	"$b/rootfs" "$tmp/c/lower" "$tmp/c/upper" "$tmp/c/work" >"$tmp/mountinfo.delete"
+fake_pid "$dproc" 100 "$(stat -L -c %i /proc/self/ns/mnt)" / "$tmp/mountinfo.delete"
+reset
+FAKE_BUNDLE=$b OVLCTL_PROC_ROOT=$dproc "$ovlctl" runtime --real "$fake" delete c1 \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 0 ] || echo "exit $rc, want 0" >>"$tmp/err"
+[ $rc = 0 ] && got "$fake" state c1 -- delete c1 &&
+	grep -q "warning: container c1 was deleted, but its rootfs overlay .* is still mounted" "$tmp/err"
+ok $? runtime_delete_done_unmount_failed_exits_0_and_warns
+
+# --- gVisor filestores ------------------------------------------------------------
+# A fresh pair, so the verdict lets the mount go ahead and the stale
+# .gvisor.filestore.* files go first. Only a regular file goes; a FIFO must
+# not even be opened (a writer blocked on it would get through), nor a
+# device; a symlink and a dir stay. The mount afterwards is not the point:
+# as root it runs in a mount namespace of its own.
+fs=$tmp/fs
+mkdir -p "$fs/upper/.gvisor.filestore.dir" "$fs/work" "$fs/lower" "$fs/outside"
+echo stale >"$fs/upper/.gvisor.filestore.c0"
+echo secret >"$fs/outside/target"
+ln -s "$fs/outside/target" "$fs/upper/.gvisor.filestore.link"
+mkfifo "$fs/upper/.gvisor.filestore.fifo"
+chr=
+mknod "$fs/upper/.gvisor.filestore.chr" c 1 3 2>/dev/null && chr=1
+printf '[annotations]\nroots = %s\n' "$fs" >"$tmp/ovlctl-fs.conf"
+bundle '{"dev.ovlvol.upper":"'$fs/upper'","dev.ovlvol.work":"'$fs/work'","dev.ovlvol.lower":"'$fs/lower'"}'
+(exec 3>"$fs/upper/.gvisor.filestore.fifo" && echo opened >"$fs/fifo-opened") &
+writer=$!
+sleep 0.3 # the writer is in open(), waiting for a reader
+ns=
+[ "$(id -u)" = 0 ] && ns="unshare -m --propagation private"
+reset
+OVLCTL_CONFIG=$tmp/ovlctl-fs.conf OVLCTL_PROC_ROOT=$proc timeout 20 $ns \
+	"$ovlctl" runtime --real "$runsc" create --bundle "$b" c1 >"$tmp/out" 2>"$tmp/err"
+rc=$?
+sleep 0.3
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+[ $rc != 124 ] || echo "timed out" >>"$tmp/err"
+[ $rc != 124 ]
+ok $? gvisor_filestore_cleanup_finishes
+[ ! -e "$fs/fifo-opened" ] && [ -p "$fs/upper/.gvisor.filestore.fifo" ] &&
+	grep -qF "$fs/upper/.gvisor.filestore.fifo: not a regular file" "$tmp/err"
+ok $? gvisor_filestore_fifo_not_opened_left_alone
+[ ! -e "$fs/upper/.gvisor.filestore.c0" ] &&
+	grep -qF "removed the stale gVisor filestore $fs/upper/.gvisor.filestore.c0" "$tmp/err"
+ok $? gvisor_filestore_regular_removed
+[ -L "$fs/upper/.gvisor.filestore.link" ] && [ "$(cat "$fs/outside/target")" = secret ] &&
+	[ -d "$fs/upper/.gvisor.filestore.dir" ] &&
+	grep -qF "$fs/upper/.gvisor.filestore.link: not a regular file" "$tmp/err" &&
+	grep -qF "$fs/upper/.gvisor.filestore.dir: not a regular file" "$tmp/err" &&
+	{ [ -z "$chr" ] || { [ -c "$fs/upper/.gvisor.filestore.chr" ] &&
+		grep -qF "$fs/upper/.gvisor.filestore.chr: not a regular file" "$tmp/err"; }; }
+ok $? gvisor_filestore_symlink_dir_device_left_alone
+! mounted
+ok $? gvisor_filestore_test_left_nothing_mounted
 
 # --- hook ----------------------------------------------------------------------
 state() { printf '{"ociVersion":"1.0.2","id":"c1","status":"%s","bundle":"%s"%s}' "$1" "$2" "${3:+,\"annotations\":$3}" >"$tmp/in"; }

@@ -48,6 +48,9 @@ U=$T/c/upper
 W=$T/c/work
 L=$T/c/lower
 mkdir -p $B/rootfs $U $W $L $T/bin $T/outside
+# Annotated layers live beneath $T/c (ovlctl.conf confines them there).
+printf '[annotations]\nroots = %s\n' "$T/c" >$T/ovlctl.conf
+export OVLCTL_CONFIG=$T/ovlctl.conf
 echo lower-data >$L/from-lower
 echo secret >$T/outside/target
 

@@ -6,6 +6,7 @@
 #ifndef OVLCTL_CORE_H
 #define OVLCTL_CORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -89,6 +90,9 @@ int ovlctl_kernel_in_use(int fd);
 /* The inode generation of the dir open as @fd, from @authority. */
 int ovlctl_generation(int authority, int fd, uint32_t *gen);
 bool ovlctl_reuse_disabled(int authority);
+/* kmod_set_log_fn() for every libkmod context: its messages at debug level. */
+void ovlctl_kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args);
 
 enum ovlctl_reason {
 	OVLCTL_OK,

@@ -43,6 +43,7 @@ static const char *overlay_state(void)
 
 	if (!ctx)
 		return "unknown";
+	kmod_set_log_fn(ctx, ovlctl_kmod_log, NULL);
 	if (kmod_module_new_from_name(ctx, "overlay", &mod) == 0) {
 		switch (kmod_module_get_initstate(mod)) {
 		case KMOD_MODULE_BUILTIN:

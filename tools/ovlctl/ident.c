@@ -79,6 +79,27 @@ static bool kernel_has_instance_ids(void)
 	return ret == 0 || ret == EPERM;
 }
 
+/*
+ * libkmod's own messages: debug ones of ovlctl's (-vv), so that -q and -J
+ * hold; what failed is reported by the caller.
+ */
+void ovlctl_kmod_log(void *data, int priority, const char *file, int line,
+		     const char *fn, const char *format, va_list args)
+{
+	char msg[512];
+	size_t n;
+
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	vsnprintf(msg, sizeof(msg), format, args);
+	n = strlen(msg);
+	if (n && msg[n - 1] == '\n')
+		msg[n - 1] = '\0';
+	ovlctl_log(OVLCTL_DEBUG, "libkmod: %s: %s", fn, msg);
+}
+
 /* Load @name with libkmod; 0 or -errno. */
 static int load_module(const char *name)
 {
@@ -88,6 +109,7 @@ static int load_module(const char *name)
 
 	if (!ctx)
 		return -ENOMEM;
+	kmod_set_log_fn(ctx, ovlctl_kmod_log, NULL);
 	err = kmod_module_new_from_name(ctx, name, &mod);
 	if (!err) {
 		err = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,

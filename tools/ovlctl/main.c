@@ -67,6 +67,7 @@ static void usage(FILE *out)
 		" -q, --quiet              say nothing but errors\n"
 		"     --log <file>         also log to <file>\n"
 		"     --log-format <fmt>   text (default) or json\n"
+		"     --config <file>      instead of /etc/ovlctl/ovlctl.conf\n"
 		"\n"
 		" -h, --help               display this help\n"
 		" -V, --version            display version and compiled features\n"
@@ -90,13 +91,14 @@ static void version(void)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_LOG = 0x100, OPT_LOG_FORMAT };
+	enum { OPT_LOG = 0x100, OPT_LOG_FORMAT, OPT_CONFIG };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "log", required_argument, NULL, OPT_LOG },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -118,6 +120,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			log_path = optarg;
+			break;
+		case OPT_CONFIG:
+			ovlctl.config = optarg;
 			break;
 		case OPT_LOG_FORMAT:
 			if (!strcmp(optarg, "json"))

@@ -6,9 +6,17 @@
  * namespace it lives, including copies of the host's mounts made by
  * CLONE_NEWNS (systemd services with private mounts, container runtimes),
  * so looking at our own mountinfo is not enough. We walk /proc, take one
- * process per distinct (mount namespace, root directory) "view", read its
- * mountinfo with libmount and resolve upperdir and workdir to (dev, ino)
+ * process (or thread: a thread may have a mount namespace of its own) per
+ * distinct (mount namespace, root directory) "view", read its mountinfo
+ * with libmount and resolve upperdir, workdir and the lowers to (dev, ino)
  * through that process's root, as the mounter's path walk would have done.
+ *
+ * A container shows its rootfs overlay with the host's paths, which do not
+ * resolve inside it, and which it can make resolve to a directory of its
+ * choosing (mkdir -p inside its root). So resolutions are never trusted in
+ * a view rooted on an overlay, nor when they land on an overlay; and views
+ * are merged by the overlay's super block (its st_dev in mountinfo), so
+ * the host's view of a container's overlay identifies it for every view.
  *
  * OVLCTL_PROC_ROOT replaces /proc, for the host tests only: they build a
  * fake tree of PID/ns/mnt (a symlink "mnt:[N]"), PID/root (a symlink to a
@@ -21,11 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <libmount.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 
 #include "ovlctl.h"
@@ -268,6 +280,7 @@ static void resolve(int rootfd, const char *path, struct ovlctl_dirid *id)
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
+	struct statfs sfs;
 	struct stat st;
 	int fd;
 
@@ -286,8 +299,11 @@ static void resolve(int rootfd, const char *path, struct ovlctl_dirid *id)
 			path++;
 		fd = openat(rootfd, *path ? path : ".", how.flags);
 	}
-	if (fd < 0 || fstat(fd, &st)) {
+	if (fd < 0 || fstat(fd, &st) || fstatfs(fd, &sfs)) {
 		id->err = -errno;
+	} else if (sfs.f_type == OVERLAYFS_SUPER_MAGIC) {
+		/* An overlay's own dir: not a layer, maybe a container's decoy */
+		id->err = -EXDEV;
 	} else {
 		id->dev = st.st_dev;
 		id->ino = st.st_ino;
@@ -309,6 +325,7 @@ static void free_mount(struct ovlctl_mount *m)
 	for (i = 0; i < m->nlowers; i++)
 		free(m->lowers[i]);
 	free(m->lowers);
+	free(m->lower_ids);
 }
 
 void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n)
@@ -326,10 +343,11 @@ static char *dup_or_null(const char *s)
 }
 
 static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
-		       ino_t ns, pid_t pid)
+		       bool untrusted, ino_t ns, pid_t pid)
 {
 	struct ovlctl_mount *m;
 	bool ambiguous;
+	size_t i;
 	int err;
 
 	if (s->n == s->cap) {
@@ -354,8 +372,27 @@ static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
 		free_mount(m);
 		return err;
 	}
+	m->sb_dev = mnt_fs_get_devno(fs);
+	m->lower_ids = calloc(m->nlowers + 1, sizeof(*m->lower_ids));
+	if (!m->lower_ids) {
+		free_mount(m);
+		return -ENOMEM;
+	}
+	if (untrusted) {
+		/* Paths in a view rooted on an overlay: the container's say */
+		if (m->upper)
+			m->upper_id.err = -EXDEV;
+		if (m->work)
+			m->work_id.err = -EXDEV;
+		for (i = 0; i < m->nlowers; i++)
+			m->lower_ids[i].err = -EXDEV;
+		s->n++;
+		return 0;
+	}
 	resolve(rootfd, m->upper, &m->upper_id);
 	resolve(rootfd, m->work, &m->work_id);
+	for (i = 0; i < m->nlowers; i++)
+		resolve(rootfd, m->lowers[i], &m->lower_ids[i]);
 	if (ambiguous) {
 		ovlctl_log(OVLCTL_DEBUG,
 			   "overlay at %s (pid %d): options are ambiguous: %s",
@@ -364,6 +401,9 @@ static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
 			m->upper_id = (struct ovlctl_dirid){ .err = -EINVAL };
 		if (m->work)
 			m->work_id = (struct ovlctl_dirid){ .err = -EINVAL };
+		for (i = 0; i < m->nlowers; i++)
+			m->lower_ids[i] =
+				(struct ovlctl_dirid){ .err = -EINVAL };
 	}
 	s->n++;
 	return 0;
@@ -387,12 +427,17 @@ static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
 	struct libmnt_fs *fs;
 	char path[PATH_MAX + 16];
 	int rootfd, err = 0;
+	struct statfs sfs;
+	bool untrusted;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/root", dir);
 	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return errno;
+	/* A container chrooted into its rootfs overlay: see add_overlay() */
+	untrusted = !fstatfs(rootfd, &sfs) &&
+		    sfs.f_type == OVERLAYFS_SUPER_MAGIC;
 	snprintf(path, sizeof(path), "%s/mountinfo", dir);
 	f = fopen(path, "re");
 	if (!f) {
@@ -413,7 +458,7 @@ static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
 		const char *type = mnt_fs_get_fstype(fs);
 
 		if (type && !strcmp(type, "overlay"))
-			err = -add_overlay(s, fs, rootfd, ns, pid);
+			err = -add_overlay(s, fs, rootfd, untrusted, ns, pid);
 	}
 out:
 	mnt_free_iter(it);
@@ -439,38 +484,42 @@ static int add_view(struct scan *s, const struct view *v)
 	return 0;
 }
 
-/* Look at process @name (a /proc entry); 0 or -ENOMEM. */
-static int scan_pid(struct scan *s, const char *name)
+static bool all_digits(const char *s);
+
+/* The mount namespace and root of /proc entry @dir: 0 or errno. */
+static int view_of(const char *dir, struct view *v)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 16], link[64];
-	pid_t pid = strcmp(name, "self") ? atoi(name) : getpid();
+	char path[PATH_MAX + 16], link[64];
 	unsigned long ns;
-	struct view v;
 	struct stat st;
 	ssize_t len;
+
+	snprintf(path, sizeof(path), "%s/ns/mnt", dir);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return errno;
+	link[len] = '\0';
+	if (sscanf(link, "mnt:[%lu]", &ns) != 1)
+		return EINVAL;
+	snprintf(path, sizeof(path), "%s/root", dir);
+	if (stat(path, &st))
+		return errno;
+	*v = (struct view){ .ns = ns,
+			    .root_dev = st.st_dev,
+			    .root_ino = st.st_ino };
+	return 0;
+}
+
+/* Read the view of /proc entry @dir unless seen: 0 or -ENOMEM. */
+static int scan_dir(struct scan *s, const char *dir, pid_t pid)
+{
+	struct view v;
 	size_t i;
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s/%s", proc_root(), name);
-	snprintf(path, sizeof(path), "%s/ns/mnt", dir);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0) {
-		err = errno;
+	err = view_of(dir, &v);
+	if (err)
 		goto fail;
-	}
-	link[len] = '\0';
-	if (sscanf(link, "mnt:[%lu]", &ns) != 1) {
-		err = EINVAL;
-		goto fail;
-	}
-	snprintf(path, sizeof(path), "%s/root", dir);
-	if (stat(path, &st)) {
-		err = errno;
-		goto fail;
-	}
-	v = (struct view){ .ns = ns,
-			   .root_dev = st.st_dev,
-			   .root_ino = st.st_ino };
 	for (i = 0; i < s->nviews; i++)
 		if (s->views[i].ns == v.ns &&
 		    s->views[i].root_dev == v.root_dev &&
@@ -487,6 +536,33 @@ fail:
 	if (!vanished(err))
 		note_failure(s, pid, err);
 	return 0;
+}
+
+/*
+ * Look at process @name (a /proc entry), and at those of its threads that
+ * unshared their own mount namespace or chrooted: 0 or -ENOMEM.
+ */
+static int scan_pid(struct scan *s, const char *name)
+{
+	pid_t pid = strcmp(name, "self") ? atoi(name) : getpid();
+	char dir[PATH_MAX], tdir[PATH_MAX + 300];
+	struct dirent *d;
+	DIR *tasks;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/%s", proc_root(), name);
+	err = scan_dir(s, dir, pid);
+	snprintf(tdir, sizeof(tdir), "%s/task", dir);
+	tasks = err ? NULL : opendir(tdir);
+	while (tasks && !err && (d = readdir(tasks))) {
+		if (!all_digits(d->d_name) || atoi(d->d_name) == pid)
+			continue;
+		snprintf(tdir, sizeof(tdir), "%s/task/%s", dir, d->d_name);
+		err = scan_dir(s, tdir, atoi(d->d_name));
+	}
+	if (tasks)
+		closedir(tasks);
+	return err;
 }
 
 static bool all_digits(const char *s)
@@ -650,6 +726,47 @@ static bool same_id(const struct ovlctl_dirid *a, const struct ovlctl_dirid *b)
  * A match wins over any of these. *@who, if @who is not NULL, is always
  * set: a malloc()ed string or NULL; the caller frees it.
  */
+/* Same super block (where mountinfo gives one), else the same mount. */
+static bool same_sb(const struct ovlctl_mount *a, const struct ovlctl_mount *b)
+{
+	if (a->sb_dev && b->sb_dev)
+		return a->sb_dev == b->sb_dev;
+	return same_mount(a, b);
+}
+
+/* Does overlay @m use @id as a layer: upper, work or any lower? */
+static bool uses(const struct ovlctl_mount *m, const struct ovlctl_dirid *id)
+{
+	size_t i;
+
+	if (same_id(&m->upper_id, id) || same_id(&m->work_id, id))
+		return true;
+	for (i = 0; m->lower_ids && i < m->nlowers; i++)
+		if (same_id(&m->lower_ids[i], id))
+			return true;
+	return false;
+}
+
+/*
+ * Are we in the initial pid namespace? Outside it /proc shows only our own
+ * namespace's processes, and mounts held elsewhere are out of sight.
+ */
+static bool initial_pid_ns(void)
+{
+	int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), parent;
+
+	if (fd < 0)
+		return false;
+	/* EPERM: no parent we may see; in the initial namespace, none at all */
+	parent = ioctl(fd, NS_GET_PARENT);
+	close(fd);
+	if (parent >= 0) {
+		close(parent);
+		return false;
+	}
+	return errno == EPERM;
+}
+
 int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
 {
 	const struct ovlctl_mount *unknown = NULL;
@@ -661,13 +778,18 @@ int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
 		*who = NULL;
 	if (!id->valid)
 		return -EINVAL;
+	if (!getenv("OVLCTL_PROC_ROOT") && !initial_pid_ns()) {
+		if (who)
+			*who = strdup("ovlctl runs in a child pid namespace");
+		return -EACCES;
+	}
 	err = scan(&s);
 	if (err)
 		return err;
 	for (i = 0; i < s.n && ret != 1; i++) {
 		const struct ovlctl_mount *m = &s.m[i];
 
-		if (same_id(&m->upper_id, id) || same_id(&m->work_id, id)) {
+		if (uses(m, id)) {
 			ret = 1;
 			if (who)
 				*who = dup_or_null(m->target);
@@ -675,9 +797,13 @@ int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
 		}
 		if (unknown || identified(m))
 			continue;
-		/* Unknown only if no other view of this mount resolved it. */
+		/*
+		 * Unknown only if no other view of this overlay resolved it:
+		 * a container's own view of its rootfs never does, the
+		 * host's does.
+		 */
 		for (j = 0; j < s.n; j++)
-			if (same_mount(&s.m[j], m) && identified(&s.m[j]))
+			if (same_sb(&s.m[j], m) && identified(&s.m[j]))
 				break;
 		if (j == s.n)
 			unknown = m;

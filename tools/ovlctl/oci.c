@@ -394,6 +394,47 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+/*
+ * The members of every object in a document json-c accepted, counted in
+ * its text: a string followed by ':' is a key (strings are skipped whole,
+ * escapes included, so a ':' inside one is not). json-c has no duplicate
+ * key check; fewer members in the tree than here means a key came twice.
+ */
+static size_t text_keys(const char *buf, size_t len)
+{
+	size_t i = 0, n = 0;
+
+	while (i < len) {
+		if (buf[i++] != '"')
+			continue;
+		while (i < len && buf[i] != '"')
+			i += buf[i] == '\\' ? 2 : 1;
+		i++;
+		while (i < len && strchr(" \t\r\n", buf[i]) && buf[i])
+			i++;
+		if (i < len && buf[i] == ':')
+			n++;
+	}
+	return n;
+}
+
+static size_t tree_keys(json_object *o)
+{
+	size_t n = 0, i;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			n += tree_keys(json_object_array_get_idx(o, i));
+	} else if (json_object_is_type(o, json_type_object)) {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			n += 1 + tree_keys(v);
+		}
+	}
+	return n;
+}
+
 /* Strict JSON: one value and nothing after it but white space. */
 json_object *ovlctl_json_parse(const char *buf, size_t len, const char **why)
 {
@@ -416,12 +457,19 @@ json_object *ovlctl_json_parse(const char *buf, size_t len, const char **why)
 	}
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
+	/* strchr() would find the terminating NUL: a NUL is not white space */
 	for (; end < len; end++) {
-		if (!strchr(" \t\r\n", buf[end])) {
+		if (!buf[end] || !strchr(" \t\r\n", buf[end])) {
 			*why = "trailing data after the JSON value";
 			json_object_put(o);
 			return NULL;
 		}
+	}
+	/* json-c keeps the last of two equal keys: two readers, two values */
+	if (text_keys(buf, len) != tree_keys(o)) {
+		*why = "a duplicate key in an object";
+		json_object_put(o);
+		return NULL;
 	}
 	return o;
 }
@@ -605,9 +653,12 @@ int ovlctl_filestore_clean(const char *upper)
 		if (strncmp(name, GVISOR_FILESTORE_PREFIX,
 			    strlen(GVISOR_FILESTORE_PREFIX)))
 			continue;
-		/* Beneath, no symlink, no other mount: or leave it. */
-		f = ovlctl_open_beneath(dfd, name,
-					O_RDONLY | O_NONBLOCK | O_NOCTTY);
+		/*
+		 * Beneath, no symlink, no other mount: or leave it. O_PATH
+		 * opens nothing (a FIFO's open could wait for a writer, a
+		 * device's has effects): the type is checked on the handle.
+		 */
+		f = ovlctl_open_beneath(dfd, name, O_PATH);
 		if (f < 0 || fstat(f, &sb) || !S_ISREG(sb.st_mode)) {
 			ovlctl_log(
 				OVLCTL_WARN,

@@ -37,6 +37,12 @@ struct ovlctl_globals {
 	int verbose;
 	FILE *log;
 	bool log_json;
+	const char *config; /* --config */
+	/*
+	 * The layers of this command come from a container (annotations):
+	 * confine them, given or recorded (ovlctl runtime sets it).
+	 */
+	bool confine;
 };
 
 extern struct ovlctl_globals ovlctl;
@@ -56,6 +62,33 @@ void ovlctl_collect_errors(char **first);
 /* A bad invocation of @cmd: message, hint, OVLCTL_EXIT_USAGE. */
 int ovlctl_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ovlctl_usage_error() when @status is OVLCTL_EXIT_USAGE, else ovlctl_fail(). */
+int ovlctl_fail_usage(int status, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Control characters and bytes that are not valid UTF-8 in @s as \xNN, so
+ * that a hostile string cannot forge a line or drive a terminal: a
+ * malloc()ed copy, or NULL.
+ */
+char *ovlctl_escape(const char *s);
+
+/*
+ * conf.c: /etc/ovlctl/ovlctl.conf (--config, OVLCTL_CONFIG), and the
+ * confinement of layers a container chose (dev.ovlvol.* annotations, or a
+ * spec recorded for them).
+ */
+const char *ovlctl_conf_file(void);
+/*
+ * Open @path, which must lie beneath a configured root (for a @lower dir
+ * also beneath a lower root), with RESOLVE_BENEATH from that root: an fd
+ * (O_RDONLY | O_DIRECTORY) and its canonical path in *@canon (malloc()ed),
+ * or minus an OVLCTL_EXIT_* status after reporting the error.
+ */
+int ovlctl_confine(const char *path, bool lower, const char *what,
+		   char **canon);
+/* May dev.ovlvol.options set the overlayfs option @name (@len bytes)? */
+bool ovlctl_conf_option_allowed(const char *name, size_t len);
 
 /*
  * mounts.c: overlay mounts in every mount namespace of the system, found by
@@ -79,6 +112,8 @@ struct ovlctl_mount {
 	char **lowers; /* lowerdir= split on unescaped ':' */
 	size_t nlowers;
 	struct ovlctl_dirid upper_id, work_id;
+	struct ovlctl_dirid *lower_ids; /* nlowers of them */
+	dev_t sb_dev; /* the overlay's own st_dev: one per super block */
 	bool is_volatile; /* "volatile" or "fsync=volatile" */
 	int mnt_id;
 	ino_t mntns; /* inode of /proc/PID/ns/mnt */

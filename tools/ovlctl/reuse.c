@@ -76,27 +76,6 @@ static int pair_opt(struct ovlctl_pair_opts *o, int c, const char *cmd)
 	return 0;
 }
 
-/* Extra options must not name what ovlctl sets itself. */
-static int check_extra_options(const char *cmd, const char *opts)
-{
-	static const char *const owned[] = {
-		"lowerdir", "upperdir", "workdir",
-		"volatile", "fsync",	"userxattr"
-	};
-	size_t i;
-
-	if (!opts)
-		return 0;
-	if (strpbrk(opts, "\"\n"))
-		return ovlctl_usage_error(cmd, "-o: quotes or newlines");
-	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		if (mnt_optstr_get_option(opts, owned[i], NULL, NULL) == 0)
-			return ovlctl_usage_error(
-				cmd, "-o: '%s' is set by ovlctl itself",
-				owned[i]);
-	return 0;
-}
-
 static const char pair_help[] =
 	"     --upper <dir>      the upper dir (recorded at the first mount)\n"
 	"     --work <dir>       the work dir (required)\n"
@@ -155,13 +134,17 @@ static void print_verdict(const struct ovlctl_state *st)
 		printf("fresh: nothing to reuse, a first mount\n");
 	else if (!v->reason)
 		printf("reuse: ok: %s\n", ovlctl_reason_text(v->reason));
-	else
+	else {
+		/* A mount target of any namespace: the container's choice. */
+		char *who = st->in_use_by ? ovlctl_escape(st->in_use_by) : NULL;
+
 		printf("refuse: %s: %s%s%s%s%s\n",
 		       ovlctl_reason_name(v->reason),
-		       ovlctl_reason_text(v->reason), st->in_use_by ? " (" : "",
-		       st->in_use_by ? st->in_use_by : "",
-		       st->in_use_by ? ")" : "",
+		       ovlctl_reason_text(v->reason), who ? " (" : "",
+		       who ? who : "", who ? ")" : "",
 		       st->ckpt_why ? st->ckpt_why : "");
+		free(who);
+	}
 }
 
 /*
@@ -211,7 +194,7 @@ static int parse_pair(int argc, char **argv, const char *cmd,
 	if (optind < argc)
 		return ovlctl_usage_error(cmd, "unexpected argument '%s'",
 					  argv[optind]);
-	return check_extra_options(cmd, o->options);
+	return ovlctl_check_options(cmd, o->options, false, OVLCTL_EXIT_USAGE);
 }
 
 int cmd_check(int argc, char **argv)
@@ -412,25 +395,54 @@ static int do_mount(const char *target, const char *opts)
 	return err;
 }
 
-/* Is @target now an overlay on our upper dir, in this namespace? */
+/*
+ * Is @target now the overlay of @s, in this namespace: upper and work by
+ * the ids of the dirs the verdict looked at, and every lower by its path
+ * there now against the id it had then?
+ */
 static bool mount_is_ours(const char *target, const struct ovlctl_spec *s,
 			  bool want_volatile)
 {
-	struct ovlctl_mount *m;
-	struct stat self;
-	bool ok = false;
+	struct ovlctl_mount *m, *hit = NULL;
+	struct stat self, sb;
+	bool ok;
 	size_t n, i;
 
 	if (stat("/proc/self/ns/mnt", &self) || ovlctl_overlay_mounts(&m, &n))
 		return false;
-	for (i = 0; i < n && !ok; i++)
-		ok = m[i].mntns == self.st_ino && m[i].target &&
-		     !strcmp(m[i].target, target) && m[i].upper_id.valid &&
-		     m[i].upper_id.dev == s->upper.id.dev &&
-		     m[i].upper_id.ino == s->upper.id.ino &&
-		     m[i].is_volatile == want_volatile;
+	/* The last one at @target is the one on top. */
+	for (i = 0; i < n; i++)
+		if (m[i].mntns == self.st_ino && m[i].target &&
+		    !strcmp(m[i].target, target))
+			hit = &m[i];
+	ok = hit && hit->upper_id.valid && hit->work_id.valid &&
+	     hit->upper_id.dev == s->upper.id.dev &&
+	     hit->upper_id.ino == s->upper.id.ino &&
+	     hit->work_id.dev == s->work.id.dev &&
+	     hit->work_id.ino == s->work.id.ino &&
+	     hit->is_volatile == want_volatile && hit->nlowers == s->nlowers;
+	for (i = 0; ok && i < s->nlowers; i++)
+		ok = !stat(hit->lowers[i], &sb) &&
+		     sb.st_dev == s->lowers[i].id.dev &&
+		     sb.st_ino == s->lowers[i].id.ino;
 	ovlctl_free_mounts(m, n);
 	return ok;
+}
+
+/* The mount id of the topmost mount at @target here, or -errno. */
+static int top_mount_id(const char *target)
+{
+	struct libmnt_table *tb =
+		mnt_new_table_from_file("/proc/self/mountinfo");
+	struct libmnt_fs *fs;
+	int id;
+
+	if (!tb)
+		return -errno ? -errno : -ENOMEM;
+	fs = mnt_table_find_target(tb, target, MNT_ITER_BACKWARD);
+	id = fs ? mnt_fs_get_id(fs) : -ENOENT;
+	mnt_unref_table(tb);
+	return id;
 }
 
 static int umount_target(const char *target)
@@ -494,6 +506,40 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 	return 0;
 }
 
+/*
+ * The mount failed: take back what was done for it, so that the pair is as
+ * the verdict found it. Fresh: the spec and the module's checkpoint just
+ * written (a plain first mount follows or not, as before). A reuse with
+ * the module: the stock marker removed, made again (stock overlayfs then
+ * refuses as before; ovlctl's checkpoint on the workdir was never touched).
+ */
+static void undo_mount_prep(struct ovlctl_state *st, bool fresh,
+			    bool want_volatile)
+{
+	int fd, err = 0;
+
+	if (fresh) {
+		err = ovlctl_forget(st->work_fd);
+	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {
+		if ((mkdirat(st->work_fd, OVLCTL_INCOMPAT_DIR, 0700) &&
+		     errno != EEXIST) ||
+		    (mkdirat(st->work_fd, OVLCTL_MARKER_DIR, 0700) &&
+		     errno != EEXIST))
+			err = -errno;
+		fd = err ? -1 :
+			   openat(st->work_fd, OVLCTL_MARKER_FILE,
+				  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				  0600);
+		if (!err && fd < 0)
+			err = -errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (err)
+		ovlctl_log(OVLCTL_ERROR, "undoing the preparation of %s: %s",
+			   st->spec.work.path, strerror(-err));
+}
+
 static const char mount_usage[] =
 	"ovlctl mount [options] --work <dir> <target>";
 
@@ -510,6 +556,7 @@ int cmd_mount(int argc, char **argv)
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
+	struct stat lsb;
 
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		r = pair_opt(&o, c, "mount");
@@ -542,7 +589,8 @@ int cmd_mount(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ovlctl_usage_error("mount", "one target expected");
-	ret = check_extra_options("mount", o.options);
+	ret = ovlctl_check_options("mount", o.options, false,
+				   OVLCTL_EXIT_USAGE);
 	if (ret)
 		return ret;
 	if (geteuid() != 0)
@@ -570,6 +618,14 @@ int cmd_mount(int argc, char **argv)
 	ret = ovlctl_state_gather(&st, &o);
 	if (ret)
 		goto out;
+	/* The lock is on the dir the state was gathered from, not a new one. */
+	if (fstat(lock, &lsb) || lsb.st_dev != st.spec.work.id.dev ||
+	    lsb.st_ino != st.spec.work.id.ino) {
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+				  "%s changed while it was being locked",
+				  o.work);
+		goto out;
+	}
 	fresh = st.verdict.fresh;
 	if (st.verdict.reason) {
 		enum ovlctl_reason r = st.verdict.reason;
@@ -578,11 +634,22 @@ int cmd_mount(int argc, char **argv)
 			ret = report_refusal(&st, "not reusable");
 			goto out;
 		}
+		/*
+		 * The recorded upper's path now names another dir: that one
+		 * is somebody else's, and the recorded one is gone from here.
+		 */
+		if (st.upper_moved && !o.upper) {
+			ret = ovlctl_fail(
+				OVLCTL_EXIT_ERROR,
+				"not discarding: the recorded upper %s is now another directory; name the upper with --upper",
+				st.spec.upper.path);
+			goto out;
+		}
 		ovlctl_log(OVLCTL_WARN, "discarding %s and %s: %s",
 			   st.spec.upper.path, st.spec.work.path,
 			   ovlctl_reason_name(r));
-		ret = ovlctl_discard_pair(st.spec.upper.path,
-					  st.spec.work.path);
+		/* The dirs the verdict looked at, not their paths again. */
+		ret = ovlctl_discard_pair_fd(st.upper_fd, st.work_fd);
 		if (ret) {
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard: %s",
 					  strerror(-ret));
@@ -639,12 +706,14 @@ int cmd_mount(int argc, char **argv)
 		   target);
 	ret = do_mount(target, opts);
 	if (ret) {
+		/*
+		 * Not a verdict: what overlayfs refused is in the kernel
+		 * log. Exit 3 would tell a runtime to discard a good upper.
+		 */
+		undo_mount_prep(&st, fresh, o.want_volatile);
 		ret = ovlctl_fail(
-			ret == -EBUSY ? OVLCTL_EXIT_BUSY :
-			ret == -EINVAL || ret == -EIO ?
-					OVLCTL_EXIT_NOT_REUSABLE :
-					OVLCTL_EXIT_ERROR,
-			"mount: %s (see the kernel log for overlayfs' reason)",
+			ret == -EBUSY ? OVLCTL_EXIT_BUSY : OVLCTL_EXIT_ERROR,
+			"mount: %s (see the kernel log for overlayfs' reason); nothing was changed",
 			strerror(-ret));
 		goto out;
 	}
@@ -825,6 +894,18 @@ int cmd_umount(int argc, char **argv)
 				  target);
 		goto out;
 	}
+	/* umount(2) takes the top of the stack: it must be that overlay. */
+	ret = top_mount_id(target);
+	if (ret != m[i].mnt_id) {
+		ret = ovlctl_fail(
+			OVLCTL_EXIT_ERROR,
+			ret < 0 ?
+				"%s: reading the mount table: %s" :
+				"%s: another mount is on top of the overlay%s",
+			target, ret < 0 ? strerror(-ret) : "");
+		goto out;
+	}
+	ret = 0;
 	if (do_seal) {
 		if (!upper || !work) {
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
@@ -849,8 +930,13 @@ int cmd_umount(int argc, char **argv)
 				  "umount %s: %s", target, strerror(-ret));
 		goto out;
 	}
-	if (do_seal)
-		ret = seal(upper, work);
+	/*
+	 * Unmounted now: whatever seal says, the status must not read as
+	 * "nothing changed" (3) or "busy" (5).
+	 */
+	if (do_seal && seal(upper, work))
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+				  "%s was unmounted but not sealed", target);
 	if (!ret && !ovlctl.quiet && !ovlctl.json)
 		printf("%s: %s\n",
 		       do_seal ? "unmounted and sealed" : "unmounted", target);

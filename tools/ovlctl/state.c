@@ -13,9 +13,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+
 #include <json-c/json.h>
 #include <libmount.h>
 
+#include "oci.h"
 #include "state.h"
 
 #define SPEC_XATTR "ovlctl.spec"
@@ -29,32 +32,157 @@ static const char *spec_xattr(bool userxattr)
 /*
  * Characters that cannot cross libmount's option string intact (it splits
  * on ',' and treats '"' as quoting) are refused as a usage error; ':' and
- * '\' are escaped for overlayfs in ovlctl_spec_options(). Returns 0 or the
- * OVLCTL_EXIT_* status, after reporting the error.
+ * '\' are escaped for overlayfs in ovlctl_spec_options(). @status is the
+ * exit status of a bad path: OVLCTL_EXIT_USAGE for the caller's input,
+ * OVLCTL_EXIT_ERROR for a recorded spec.
  */
-static int resolve(const char *in, struct ovlctl_layer *out, const char *what)
+static int path_chars(const char *in, const char *p, const char *what,
+		      int status)
 {
-	char *p;
-
-	if (strpbrk(in, ",\"\n"))
+	if (!strpbrk(p, ",\"\n"))
+		return 0;
+	if (p == in)
 		return ovlctl_fail(
-			OVLCTL_EXIT_USAGE,
+			status,
 			"%s '%s': a ',', '\"' or newline in a layer path cannot be passed to overlayfs safely",
 			what, in);
-	p = realpath(in, NULL);
-	if (!p)
-		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, in,
-				   strerror(errno));
+	return ovlctl_fail(
+		status,
+		"%s '%s' resolves to '%s': a ',', '\"' or newline in a layer path cannot be passed to overlayfs safely",
+		what, in, p);
+}
+
+/*
+ * Resolve @in into @out and open it, once: the id is the open dir's, and
+ * the fd is what later steps use (the checkpoint, the discard). With
+ * @confined (a path a container chose) the path must lie beneath a root
+ * of ovlctl.conf and is opened there with RESOLVE_BENEATH. Returns 0 or
+ * the OVLCTL_EXIT_* status, after reporting the error.
+ */
+static int resolve(const char *in, struct ovlctl_layer *out, const char *what,
+		   bool confined, bool lower, int status)
+{
+	struct stat sb;
+	char *p = NULL;
+	int fd, err;
+
+	err = path_chars(in, in, what, status);
+	if (err)
+		return err;
+	if (*in != '/' && (confined || status != OVLCTL_EXIT_USAGE))
+		return ovlctl_fail(status, "%s '%s': not an absolute path",
+				   what, in);
+	if (confined) {
+		fd = ovlctl_confine(in, lower, what, &p);
+		if (fd < 0)
+			return -fd;
+	} else {
+		p = realpath(in, NULL);
+		if (!p)
+			return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s",
+					   what, in, strerror(errno));
+		fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			err = ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s",
+					  what, p, strerror(errno));
+			free(p);
+			return err;
+		}
+	}
 	free(out->path);
 	out->path = p;
-	if (strpbrk(p, ",\"\n"))
-		return ovlctl_fail(
-			OVLCTL_EXIT_USAGE,
-			"%s '%s' resolves to '%s': a ',', '\"' or newline in a layer path cannot be passed to overlayfs safely",
-			what, in, p);
-	if (ovlctl_dirid(p, &out->id))
+	if (out->fd >= 0)
+		close(out->fd);
+	out->fd = fd;
+	err = path_chars(in, p, what, status);
+	if (err)
+		return err;
+	if (fstat(fd, &sb))
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, p,
 				   strerror(errno));
+	out->id = (struct ovlctl_dirid){ .dev = sb.st_dev,
+					 .ino = sb.st_ino,
+					 .valid = true };
+	return 0;
+}
+
+/*
+ * Options that may follow ovlctl's own: overlayfs's feature switches,
+ * each once, with a plain value. Nothing libmount would turn into a mount
+ * flag (bind, remount, shared, ro...), nothing that names a layer.
+ */
+static const char *const overlay_options[] = {
+	"redirect_dir", "index",    "uuid",   "nfs_export",
+	"xino",		"metacopy", "verity", "volatile_reuse",
+};
+static const char *const owned_options[] = {
+	"lowerdir", "upperdir", "workdir", "datadir",	"lowerdir+",
+	"datadir+", "volatile", "fsync",   "userxattr",
+};
+
+int ovlctl_check_options(const char *cmd, const char *opts, bool confined,
+			 int status)
+{
+	/* The caller's -o, or options recorded (or annotated) for them. */
+	const char *what = status == OVLCTL_EXIT_USAGE ? "-o" :
+							 "recorded options";
+	char *str = (char *)opts, *name, *val, *seen[16];
+	size_t nlen, vlen, i, nseen = 0, seenlen[16];
+	const char *why = NULL;
+	int rc;
+
+	if (!opts)
+		return 0;
+	if (strpbrk(opts, "\"\n"))
+		why = "quotes or newlines";
+	while (!why && !(rc = mnt_optstr_next_option(&str, &name, &nlen, &val,
+						     &vlen))) {
+		for (i = 0; i < sizeof(owned_options) / sizeof(*owned_options);
+		     i++)
+			if (strlen(owned_options[i]) == nlen &&
+			    !strncmp(name, owned_options[i], nlen))
+				break;
+		if (i < sizeof(owned_options) / sizeof(*owned_options))
+			return ovlctl_fail_usage(
+				status, cmd,
+				"%s: '%.*s' is set by ovlctl itself", what,
+				(int)nlen, name);
+		for (i = 0;
+		     i < sizeof(overlay_options) / sizeof(*overlay_options);
+		     i++)
+			if (strlen(overlay_options[i]) == nlen &&
+			    !strncmp(name, overlay_options[i], nlen))
+				break;
+		if (i == sizeof(overlay_options) / sizeof(*overlay_options))
+			return ovlctl_fail_usage(
+				status, cmd,
+				"%s: '%.*s' is not an overlayfs option ovlctl passes (redirect_dir, index, uuid, nfs_export, xino, metacopy, verity, volatile_reuse)",
+				what, (int)nlen, name);
+		if (!val || !vlen ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyz0123456789_") < vlen)
+			return ovlctl_fail_usage(
+				status, cmd,
+				"%s: '%.*s' wants a plain value (letters, digits, '_')",
+				what, (int)nlen, name);
+		for (i = 0; i < nseen; i++)
+			if (seenlen[i] == nlen && !strncmp(seen[i], name, nlen))
+				return ovlctl_fail_usage(
+					status, cmd, "%s: '%.*s' given twice",
+					what, (int)nlen, name);
+		/* Each name at most once: no more than the list has. */
+		seenlen[nseen] = nlen;
+		seen[nseen++] = name;
+		if (confined && !ovlctl_conf_option_allowed(name, nlen))
+			return ovlctl_fail_usage(
+				status, cmd,
+				"%s: '%.*s' is not allowed for containers (%s, [annotations] options)",
+				what, (int)nlen, name, ovlctl_conf_file());
+	}
+	if (why)
+		return ovlctl_fail_usage(status, cmd, "%s: %s", what, why);
+	if (rc < 0)
+		return ovlctl_fail_usage(status, cmd, "%s: malformed options",
+					 what);
 	return 0;
 }
 
@@ -62,6 +190,20 @@ static void layer_free(struct ovlctl_layer *l)
 {
 	free(l->path);
 	l->path = NULL;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+/* @n layers, none open yet. */
+static struct ovlctl_layer *layers_new(size_t n)
+{
+	struct ovlctl_layer *l = calloc(n + 1, sizeof(*l));
+	size_t i;
+
+	for (i = 0; l && i <= n; i++)
+		l[i].fd = -1;
+	return l;
 }
 
 static void spec_free(struct ovlctl_spec *s)
@@ -75,6 +217,7 @@ static void spec_free(struct ovlctl_spec *s)
 	free(s->lowers);
 	free(s->options);
 	memset(s, 0, sizeof(*s));
+	s->upper.fd = s->work.fd = -1;
 }
 
 static json_object *layer_json(const struct ovlctl_layer *l)
@@ -132,24 +275,51 @@ static int layer_from_json(json_object *o, struct ovlctl_layer *l)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, "path", &v) ||
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "path", &v) ||
 	    !json_object_is_type(v, json_type_string))
 		return -EINVAL;
 	l->path = strdup(json_object_get_string(v));
 	if (!l->path)
 		return -ENOMEM;
-	if (!json_object_object_get_ex(o, "dev", &v))
+	if (!json_object_object_get_ex(o, "dev", &v) ||
+	    !json_object_is_type(v, json_type_int))
 		return -EINVAL;
-	l->id.dev = json_object_get_int64(v);
-	if (!json_object_object_get_ex(o, "ino", &v))
+	l->id.dev = json_object_get_uint64(v);
+	if (!json_object_object_get_ex(o, "ino", &v) ||
+	    !json_object_is_type(v, json_type_int))
 		return -EINVAL;
-	l->id.ino = json_object_get_int64(v);
+	l->id.ino = json_object_get_uint64(v);
 	l->id.valid = true;
 	return 0;
 }
 
+/*
+ * May the spec in @name on the workdir @work_fd be believed? A trusted.*
+ * one only root can write. A user.* one anyone who may write the workdir
+ * can: only when root or the caller owns it and nobody else may write it.
+ */
+static bool spec_trusted(int work_fd, bool userxattr, const char *path)
+{
+	struct stat sb;
+
+	if (!userxattr)
+		return true;
+	if (fstat(work_fd, &sb))
+		return false;
+	if ((sb.st_uid == 0 || sb.st_uid == getuid()) &&
+	    !(sb.st_mode & (S_IWGRP | S_IWOTH)))
+		return true;
+	ovlctl_log(
+		OVLCTL_WARN,
+		"ignoring the user.* spec on %s: the workdir is owned by uid %u or writable by others, who could have written it",
+		path, (unsigned int)sb.st_uid);
+	return false;
+}
+
 /* The spec recorded on the workdir: 0, -ENODATA if none, or -errno. */
-static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s)
+static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s,
+		     const char **why)
 {
 	char buf[65536];
 	json_object *o, *v;
@@ -158,16 +328,28 @@ static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s)
 	int err = -EINVAL;
 
 	memset(s, 0, sizeof(*s));
-	n = fgetxattr(work_fd, spec_xattr(userxattr), buf, sizeof(buf) - 1);
+	s->upper.fd = s->work.fd = -1;
+	*why = "malformed";
+	n = fgetxattr(work_fd, spec_xattr(userxattr), buf, sizeof(buf));
 	if (n < 0)
 		return errno == ENOTSUP ? -ENODATA : -errno;
-	buf[n] = '\0';
-	o = json_tokener_parse(buf);
+	o = ovlctl_json_parse(buf, n, why);
 	if (!o)
 		return -EINVAL;
-	if (!json_object_object_get_ex(o, "version", &v) ||
-	    json_object_get_int(v) != SPEC_VERSION)
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "version", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) != SPEC_VERSION)
 		goto out;
+	json_object_object_foreach(o, key, val)
+	{
+		(void)val;
+		if (strcmp(key, "version") && strcmp(key, "upper") &&
+		    strcmp(key, "lower") && strcmp(key, "options")) {
+			*why = "an unknown member";
+			goto out;
+		}
+	}
 	if (!json_object_object_get_ex(o, "upper", &v) ||
 	    layer_from_json(v, &s->upper))
 		goto out;
@@ -175,15 +357,23 @@ static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s)
 	    !json_object_is_type(v, json_type_array))
 		goto out;
 	s->nlowers = json_object_array_length(v);
-	s->lowers = calloc(s->nlowers ? s->nlowers : 1, sizeof(*s->lowers));
+	if (s->nlowers > 64) {
+		*why = "more than 64 lower dirs";
+		s->nlowers = 0;
+		goto out;
+	}
+	s->lowers = layers_new(s->nlowers);
 	if (!s->lowers)
 		goto out;
 	for (i = 0; i < s->nlowers; i++)
 		if (layer_from_json(json_object_array_get_idx(v, i),
 				    &s->lowers[i]))
 			goto out;
-	if (json_object_object_get_ex(o, "options", &v))
+	if (json_object_object_get_ex(o, "options", &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			goto out;
 		s->options = strdup(json_object_get_string(v));
+	}
 	s->userxattr = userxattr;
 	err = 0;
 out:
@@ -238,16 +428,6 @@ static int other_incompat(int work_fd)
 	return found;
 }
 
-static int open_dir(const struct ovlctl_layer *l, const char *what)
-{
-	int fd = open(l->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		ovlctl_fail(OVLCTL_EXIT_ERROR, "%s '%s': %s", what, l->path,
-			    strerror(errno));
-	return fd;
-}
-
 /*
  * Whether reuse is switched off: the authority's switch, or on a patched
  * kernel the mount option volatile_reuse=on|off among the extra options,
@@ -277,6 +457,18 @@ static int reuse_switch(const struct ovlctl_state *st, bool *disabled)
 	return 0;
 }
 
+/* work/incompat/volatile, never through a symlink or another mount. */
+static int open_marker_dir(int work_fd)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+
+	return ovlctl_openat2(work_fd, OVLCTL_MARKER_DIR, &how);
+}
+
 static int authority_failed(const struct ovlctl_state *st, const char *path,
 			    int err)
 {
@@ -288,17 +480,110 @@ static int authority_failed(const struct ovlctl_state *st, const char *path,
 			"");
 }
 
+/*
+ * A recorded layer, checked like the caller's own input (and confined
+ * when the command's layers come from a container).
+ */
+static int recorded_layer(const struct ovlctl_layer *rec,
+			  struct ovlctl_layer *l, const char *what, bool lower)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "recorded %s", what);
+	return resolve(rec->path, l, msg, ovlctl.confine, lower,
+		       OVLCTL_EXIT_ERROR);
+}
+
+/*
+ * The checkpoint, from both places: the patched kernel keeps it on the
+ * marker dir; with the module, ovlctl keeps it on the workdir, where
+ * removing the stock marker cannot lose it. The current authority's place
+ * decides, unless the other place holds one: then the pair was left by the
+ * other authority (say a module-path pair whose marker was removed before
+ * a crash, booted into the patched kernel) and that checkpoint is what
+ * the verdict sees, refused as another authority's (nonce-changed), or as
+ * bad-checkpoint when it claims the current authority from the wrong
+ * place. Sets the checkpoint status, ckpt_fd and the binding.
+ */
+static int read_checkpoints(struct ovlctl_state *st)
+{
+	struct ovlctl_verdict_in *in = &st->in;
+	bool kernel = st->authority == OVLCTL_AUTH_KERNEL;
+	int fd[2] = { -1, -1 }, status[2], mine = kernel ? 0 : 1, use, i, err;
+	const char *why[2] = { NULL, NULL };
+	struct ovlctl_ckpt c[2];
+	struct stat sb;
+
+	/* 0: the marker dir (the kernel's place), 1: the workdir (ovlctl's) */
+	if (in->marker) {
+		fd[0] = open_marker_dir(st->work_fd);
+		if (fd[0] < 0)
+			return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s/%s: %s",
+					   st->spec.work.path,
+					   OVLCTL_MARKER_DIR, strerror(errno));
+	}
+	fd[1] = dup(st->work_fd);
+	for (i = 0; i < 2; i++) {
+		status[i] = OVLCTL_CKPT_ABSENT;
+		if (fd[i] < 0)
+			continue;
+		status[i] = ovlctl_ckpt_read(fd[i], st->spec.userxattr, &c[i],
+					     &why[i]);
+		if (status[i] < 0) {
+			err = status[i];
+			close(fd[0]);
+			close(fd[1]);
+			return ovlctl_fail(OVLCTL_EXIT_ERROR,
+					   "reading the checkpoint: %s",
+					   strerror(-err));
+		}
+	}
+	use = status[!mine] != OVLCTL_CKPT_ABSENT ? !mine : mine;
+	in->ckpt_status = status[use];
+	in->ckpt = c[use];
+	st->ckpt_why = why[use];
+	if (use != mine && status[use] == OVLCTL_CKPT_OK &&
+	    c[use].authority == st->authority) {
+		in->ckpt_status = OVLCTL_CKPT_BAD;
+		st->ckpt_why =
+			kernel ?
+				"the kernel's checkpoint is on the workdir, not on the marker" :
+				"a module checkpoint is on the marker, not on the workdir";
+	}
+	if (fd[!use] >= 0)
+		close(fd[!use]);
+	if (in->ckpt_status == OVLCTL_CKPT_ABSENT && use != 1) {
+		close(fd[use]);
+		return 0;
+	}
+	st->ckpt_fd = fd[use];
+	if (fstat(st->ckpt_fd, &sb))
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "fstat: %s",
+				   strerror(errno));
+	in->binding = sb.st_ino;
+	if (st->authority != OVLCTL_AUTH_NONE) {
+		err = ovlctl_generation(st->authority, st->ckpt_fd,
+					&in->binding_gen);
+		if (err)
+			return authority_failed(st, st->spec.work.path, err);
+	}
+	return 0;
+}
+
 int ovlctl_state_gather(struct ovlctl_state *st,
 			const struct ovlctl_pair_opts *o)
 {
 	struct ovlctl_spec rec;
 	struct ovlctl_verdict_in *in = &st->in;
+	bool confined = ovlctl.confine;
+	const char *why;
 	struct stat sb;
 	size_t i;
 	int err;
 
 	memset(st, 0, sizeof(*st));
 	st->upper_fd = st->work_fd = st->ckpt_fd = -1;
+	st->spec.upper.fd = st->spec.work.fd = -1;
 	in->want_volatile = o->want_volatile;
 	st->spec.userxattr = o->userxattr;
 	if (!o->work)
@@ -312,72 +597,86 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		return ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
 			"needs root (CAP_SYS_ADMIN): the checkpoint is a trusted.* xattr and the in-use check reads every mount namespace");
-	err = resolve(o->work, &st->spec.work, "workdir");
+	err = ovlctl_check_options(NULL, o->options, confined,
+				   OVLCTL_EXIT_USAGE);
 	if (err)
 		return err;
-	st->work_fd = open_dir(&st->spec.work, "workdir");
-	if (st->work_fd < 0)
-		return OVLCTL_EXIT_ERROR;
+	err = resolve(o->work, &st->spec.work, "workdir", confined, false,
+		      OVLCTL_EXIT_USAGE);
+	if (err)
+		return err;
+	st->work_fd = dup(st->spec.work.fd);
 
-	err = spec_read(st->work_fd, o->userxattr, &rec);
+	err = spec_read(st->work_fd, o->userxattr, &rec, &why);
 	if (err && err != -ENODATA)
 		ovlctl_log(OVLCTL_WARN,
 			   "ignoring the unreadable spec on %s: %s",
-			   st->spec.work.path, strerror(-err));
+			   st->spec.work.path,
+			   err == -EINVAL ? why : strerror(-err));
+	if (!err &&
+	    !spec_trusted(st->work_fd, o->userxattr, st->spec.work.path)) {
+		spec_free(&rec);
+		err = -EPERM;
+	}
 	st->have_recorded = !err;
 
 	if (o->upper) {
-		err = resolve(o->upper, &st->spec.upper, "upperdir");
-		if (err)
-			return err;
+		err = resolve(o->upper, &st->spec.upper, "upperdir", confined,
+			      false, OVLCTL_EXIT_USAGE);
 	} else if (st->have_recorded) {
-		st->spec.upper.path = strdup(rec.upper.path);
-		if (ovlctl_dirid(rec.upper.path, &st->spec.upper.id))
-			return ovlctl_fail(OVLCTL_EXIT_ERROR,
-					   "recorded upperdir '%s': %s",
-					   rec.upper.path, strerror(errno));
+		err = recorded_layer(&rec.upper, &st->spec.upper, "upperdir",
+				     false);
 	} else {
-		return ovlctl_usage_error(
+		err = ovlctl_usage_error(
 			NULL,
 			"no upperdir given (--upper) and none recorded on %s",
 			st->spec.work.path);
 	}
+	if (err)
+		goto err_rec;
 	st->spec.nlowers = o->nlowers	? o->nlowers :
 			   o->no_lowers ? 0 :
 					  rec.nlowers;
-	st->spec.lowers =
-		calloc(st->spec.nlowers + 1, sizeof(*st->spec.lowers));
-	if (!st->spec.lowers)
-		return ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
-	for (i = 0; i < o->nlowers; i++) {
-		err = resolve(o->lowers[i], &st->spec.lowers[i], "lowerdir");
-		if (err)
-			return err;
+	st->spec.lowers = layers_new(st->spec.nlowers);
+	if (!st->spec.lowers) {
+		err = ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
+		goto err_rec;
 	}
-	for (i = 0; !o->nlowers && i < st->spec.nlowers; i++) {
-		st->spec.lowers[i].path = strdup(rec.lowers[i].path);
-		if (ovlctl_dirid(rec.lowers[i].path, &st->spec.lowers[i].id))
-			return ovlctl_fail(OVLCTL_EXIT_ERROR,
-					   "recorded lowerdir '%s': %s",
-					   rec.lowers[i].path, strerror(errno));
-	}
-	if (!st->spec.nlowers && !o->no_lowers)
-		return ovlctl_usage_error(
+	for (i = 0; !err && i < o->nlowers; i++)
+		err = resolve(o->lowers[i], &st->spec.lowers[i], "lowerdir",
+			      confined, true, OVLCTL_EXIT_USAGE);
+	for (i = 0; !err && !o->nlowers && i < st->spec.nlowers; i++)
+		err = recorded_layer(&rec.lowers[i], &st->spec.lowers[i],
+				     "lowerdir", true);
+	if (err)
+		goto err_rec;
+	if (!st->spec.nlowers && !o->no_lowers) {
+		err = ovlctl_usage_error(
 			NULL,
 			"no lowerdir given (--lower) and none recorded on %s",
 			st->spec.work.path);
-	if (o->options)
+		goto err_rec;
+	}
+	if (o->options) {
 		st->spec.options = strdup(o->options);
-	else if (rec.options)
+	} else if (st->have_recorded && rec.options) {
+		/* Recorded options pass the same check as -o. */
+		err = ovlctl_check_options(NULL, rec.options, confined,
+					   OVLCTL_EXIT_ERROR);
+		if (err)
+			goto err_rec;
 		st->spec.options = strdup(rec.options);
+	}
 	/* Recorded ids against what is there now: a replaced layer differs. */
 	in->lower_changed = st->have_recorded && !o->no_lowers &&
 			    lowers_differ(&st->spec, &rec);
+	st->upper_moved = st->have_recorded &&
+			  !same_dir(&st->spec.upper.id, &rec.upper.id);
 	spec_free(&rec);
-
-	st->upper_fd = open_dir(&st->spec.upper, "upperdir");
-	if (st->upper_fd < 0)
-		return OVLCTL_EXIT_ERROR;
+	st->upper_fd = dup(st->spec.upper.fd);
+	if (st->upper_fd < 0 || st->work_fd < 0)
+		return ovlctl_fail(OVLCTL_EXIT_ERROR, "dup: %s",
+				   strerror(errno));
 
 	/*
 	 * The authority first: on a stock kernel this loads ovlvol, which the
@@ -423,38 +722,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 				   strerror(-err));
 	in->other_incompat = err;
 
-	/*
-	 * The patched kernel keeps its checkpoint on the marker dir; with the
-	 * module, ovlctl keeps it on the workdir, where removing the stock
-	 * marker cannot lose it.
-	 */
-	in->ckpt_status = OVLCTL_CKPT_ABSENT;
-	if (st->authority == OVLCTL_AUTH_KERNEL && in->marker)
-		st->ckpt_fd =
-			openat(st->work_fd, OVLCTL_MARKER_DIR,
-			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	else if (st->authority != OVLCTL_AUTH_KERNEL)
-		st->ckpt_fd = dup(st->work_fd);
-	if (st->ckpt_fd >= 0) {
-		err = ovlctl_ckpt_read(st->ckpt_fd, o->userxattr, &in->ckpt,
-				       &st->ckpt_why);
-		if (err < 0)
-			return ovlctl_fail(OVLCTL_EXIT_ERROR,
-					   "reading the checkpoint: %s",
-					   strerror(-err));
-		in->ckpt_status = err;
-		if (fstat(st->ckpt_fd, &sb))
-			return ovlctl_fail(OVLCTL_EXIT_ERROR, "fstat: %s",
-					   strerror(errno));
-		in->binding = sb.st_ino;
-		if (st->authority != OVLCTL_AUTH_NONE) {
-			err = ovlctl_generation(st->authority, st->ckpt_fd,
-						&in->binding_gen);
-			if (err)
-				return authority_failed(st, st->spec.work.path,
-							err);
-		}
-	}
+	err = read_checkpoints(st);
+	if (err)
+		return err;
 	if (st->authority != OVLCTL_AUTH_NONE) {
 		err = ovlctl_ident(st->authority, st->upper_fd, &in->live);
 		if (err)
@@ -462,6 +732,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	}
 	st->verdict = ovlctl_verdict(in);
 	return OVLCTL_EXIT_OK;
+err_rec:
+	spec_free(&rec);
+	return err;
 }
 
 void ovlctl_state_free(struct ovlctl_state *st)

@@ -13,7 +13,8 @@
 
 struct ovlctl_layer {
 	char *path; /* absolute, symlinks resolved */
-	struct ovlctl_dirid id;
+	struct ovlctl_dirid id; /* of @fd */
+	int fd; /* the dir, opened once (O_RDONLY | O_DIRECTORY), or -1 */
 };
 
 /* A mount spec: the layers and options of an overlay. */
@@ -28,6 +29,8 @@ struct ovlctl_spec {
 struct ovlctl_state {
 	struct ovlctl_spec spec; /* what will be mounted */
 	bool have_recorded; /* a spec was recorded at the first mount */
+	/* the recorded upper's path now names another dir */
+	bool upper_moved;
 	int upper_fd, work_fd;
 	int ckpt_fd; /* the dir holding the checkpoint, -1 if none */
 	int authority;
@@ -60,6 +63,14 @@ struct ovlctl_pair_opts {
 int ovlctl_state_gather(struct ovlctl_state *st,
 			const struct ovlctl_pair_opts *o);
 void ovlctl_state_free(struct ovlctl_state *st);
+/*
+ * Check extra mount options @opts (-o, dev.ovlvol.options, or recorded):
+ * overlayfs feature switches only, each once, with a plain value; with
+ * @confined only those ovlctl.conf allows. 0, or @status after reporting
+ * the error (a usage error names @cmd).
+ */
+int ovlctl_check_options(const char *cmd, const char *opts, bool confined,
+			 int status);
 /* Record @st->spec on the workdir, for restarts that name only it. */
 int ovlctl_spec_record(const struct ovlctl_state *st);
 /* The mount(2) option string for @spec; NULL after reporting an error. */
