@@ -41,13 +41,19 @@ fake_standard "$tmp"
 mkdir -p "$tmp/free/upper" "$tmp/free/work"
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..13"
 t json_default_columns 0 'golden list-default.json && quiet' -- -J list
 t json_all_columns 0 'golden list-all.json && quiet' -- \
 	-J list -o target,source,upper,work,lower,volatile,state,mntid,mntns,pid
 t raw_noheadings 0 'golden list-raw.txt && quiet' -- list -o TARGET,UPPER -n -r
 t table 0 'golden list-table.txt && quiet' -- list
 t one_entry_per_mount_across_views 0 '[ $(grep -c "^/new " $tmp/out) = 1 ]' -- list
+t state_column 0 'golden list-state.txt && quiet' -- list -o TARGET,STATE
+# A checkpoint the scan can read on /new's workdir (rootA/work2): a torn
+# one reads as such; the volatile mount without one is a refused restart.
+setx "$tmp/rootA/work2" trusted.overlay.volatile torn
+t state_bad_checkpoint 0 'grep -q "^/new  *bad-checkpoint$" $tmp/out && grep -q "^/merged/sp ace  *no-checkpoint$" $tmp/out' -- \
+	list -o TARGET,STATE
 t unknown_column 2 'grep -q "unknown column: FROB" $tmp/err' -- list -o TARGET,FROB
 t unknown_column_json 2 'grep -q "\"error\"" $tmp/out' -- -J list -o FROB
 t extra_argument 2 'grep -q "unexpected argument" $tmp/err' -- list foo

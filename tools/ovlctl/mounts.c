@@ -823,6 +823,36 @@ int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
 	return ret;
 }
 
+int ovlctl_mount_open_work(const struct ovlctl_mount *m)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char path[PATH_MAX];
+	struct stat st;
+	int rootfd, fd, err;
+
+	if (!m->work || !m->work_id.valid)
+		return -ENODATA;
+	snprintf(path, sizeof(path), "%s/%d/root", proc_root(), (int)m->pid);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = ovlctl_openat2(rootfd, m->work, &how);
+	err = fd < 0 ? -errno : 0;
+	close(rootfd);
+	if (err)
+		return err;
+	/* The dir the scan identified, not one put there since */
+	if (fstat(fd, &st) || st.st_dev != m->work_id.dev ||
+	    st.st_ino != m->work_id.ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 int ovlctl_dirid(const char *path, struct ovlctl_dirid *id)
 {
 	struct stat st;

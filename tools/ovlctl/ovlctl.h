@@ -134,6 +134,12 @@ void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n);
  */
 int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who);
 int ovlctl_dirid(const char *path, struct ovlctl_dirid *id);
+/*
+ * Open the work dir of @m (O_RDONLY | O_DIRECTORY) through the root of the
+ * process it was seen from, as the scan resolved it: an fd or -errno
+ * (-ENODATA when the scan could not identify it).
+ */
+int ovlctl_mount_open_work(const struct ovlctl_mount *m);
 /* How many processes the last ovlctl_overlay_mounts() could not look into. */
 int ovlctl_mounts_unseen(pid_t *example);
 

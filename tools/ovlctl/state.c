@@ -792,3 +792,46 @@ char *ovlctl_spec_options(const struct ovlctl_spec *spec, bool want_volatile)
 		sprintf(out + pos, ",%s", spec->options);
 	return out;
 }
+
+/*
+ * The STATE cell of `ovlctl list`: what a restart of this mounted pair
+ * would find. "read-only" (no upper), "not-volatile", "unknown" (the work
+ * dir could not be opened as the scan identified it), else the checkpoint
+ * of either place: "checkpoint (kernel|module)", "no-checkpoint" (a restart
+ * will be refused) or "bad-checkpoint".
+ */
+char *ovlctl_mount_state(const struct ovlctl_mount *m)
+{
+	bool userxattr = m->fs_options && strstr(m->fs_options, "userxattr");
+	const char *why, *state = "no-checkpoint";
+	struct ovlctl_ckpt c;
+	int fd, mfd, r;
+	char *out;
+
+	if (!m->upper)
+		return strdup("read-only");
+	if (!m->is_volatile)
+		return strdup("not-volatile");
+	fd = ovlctl_mount_open_work(m);
+	if (fd < 0)
+		return strdup("unknown");
+	mfd = open_marker_dir(fd);
+	r = mfd >= 0 ? ovlctl_ckpt_read(mfd, userxattr, &c, &why) :
+		       OVLCTL_CKPT_ABSENT;
+	if (r == OVLCTL_CKPT_ABSENT)
+		r = ovlctl_ckpt_read(fd, userxattr, &c, &why);
+	if (mfd >= 0)
+		close(mfd);
+	close(fd);
+	if (r < 0)
+		return strdup("unknown");
+	if (r == OVLCTL_CKPT_BAD)
+		return strdup("bad-checkpoint");
+	if (r == OVLCTL_CKPT_OK) {
+		if (asprintf(&out, "checkpoint (%s)",
+			     ovlctl_authority_name(c.authority)) < 0)
+			return NULL;
+		return out;
+	}
+	return strdup(state);
+}
