@@ -53,7 +53,7 @@ outside_intact() {
 }
 
 echo "TAP version 13"
-echo "1..37"
+echo "1..38"
 
 # --- discard, nothing mounted -------------------------------------------
 proc=$tmp/proc-empty
@@ -72,6 +72,13 @@ before_w=$(topstat "$d/work")
 
 run 0 discard "$d/upper" "$d/work"
 ok $? discard_exit_0
+# A tree deeper than the fds a walk may hold (a container can build one)
+dd=$tmp/deep
+mk_pair "$dd"
+(cd "$dd/upper" && for i in $(seq 1 1500); do mkdir d && cd d || exit 1; done && echo bottom >f)
+run 0 discard "$dd/upper" "$dd/work" && empty "$dd/upper" && empty "$dd/work" &&
+	outside_intact "$dd"
+ok $? discard_very_deep_tree
 empty "$d/upper" && empty "$d/work"
 ok $? discard_empties_both
 [ "$(topstat "$d/upper")" = "$before_u" ] && [ "$(topstat "$d/work")" = "$before_w" ]

@@ -31,8 +31,12 @@
 
 #include "ovlctl.h"
 
-/* Deeper trees than this are refused rather than risk running out of fds. */
-#define MAX_DEPTH 512
+/*
+ * One fd is held per level. A dir deeper than this is moved up to the top
+ * dir being emptied and emptied from there (any depth a container builds
+ * can be discarded); the dry pass stops looking below it.
+ */
+#define MAX_DEPTH 256
 
 struct walk {
 	dev_t dev;
@@ -40,6 +44,8 @@ struct walk {
 	bool have_mnt_id;
 	bool dry; /* only check */
 	int depth;
+	int top_fd; /* the dir being emptied */
+	unsigned long moved; /* dirs moved up to it */
 };
 
 /* glibc 2.36 has no openat2() wrapper; ENOSYS before Linux 5.6. */
@@ -202,9 +208,23 @@ static int remove_entry(int dfd, const char *path, const char *name,
 		return 0;
 	}
 	if (w->depth >= MAX_DEPTH) {
-		ovlctl_log(OVLCTL_WARN, "%s/%s: deeper than %d levels", path,
-			   name, MAX_DEPTH);
-		return -ELOOP;
+		char up[64];
+
+		/* Below here only what is checked on the way down goes */
+		if (w->dry)
+			return 0;
+		/* A name an interrupted discard left behind is taken: next */
+		do {
+			snprintf(up, sizeof(up), ".ovlctl-deep.%lu",
+				 w->moved++);
+			err = renameat2(dfd, name, w->top_fd, up,
+					RENAME_NOREPLACE) ?
+				      -errno :
+				      0;
+		} while (err == -EEXIST);
+		if (err)
+			goto fail;
+		return 0;
 	}
 	fd = ovlctl_open_beneath(dfd, name, O_RDONLY | O_DIRECTORY);
 	if (fd == -ENOENT)
@@ -241,15 +261,22 @@ fail:
 
 static int empty_dir(int dfd, const char *path, struct walk *w)
 {
+	unsigned long moved;
 	char **names;
 	size_t n, i;
-	int err = read_names(dfd, &names, &n);
+	int err;
 
-	if (err)
-		ovlctl_log(OVLCTL_WARN, "reading %s: %s", path, strerror(-err));
-	for (i = 0; i < n && !err; i++)
-		err = remove_entry(dfd, path, names[i], w);
-	free_names(names, n);
+	/* At the top, again while deep dirs were moved up meanwhile */
+	do {
+		moved = w->moved;
+		err = read_names(dfd, &names, &n);
+		if (err)
+			ovlctl_log(OVLCTL_WARN, "reading %s: %s", path,
+				   strerror(-err));
+		for (i = 0; i < n && !err; i++)
+			err = remove_entry(dfd, path, names[i], w);
+		free_names(names, n);
+	} while (!err && !w->depth && w->moved != moved);
 	return err;
 }
 
@@ -351,6 +378,7 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 		w.dry = pass == 0;
 		w.have_mnt_id = u.stx_mask & STATX_MNT_ID;
 		w.mnt_id = u.stx_mnt_id;
+		w.top_fd = upper_fd;
 		err = empty_dir(upper_fd, "upperdir", &w);
 		if (err && w.dry)
 			ovlctl_log(OVLCTL_WARN, "nothing was removed");
@@ -358,6 +386,7 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 			break;
 		w.have_mnt_id = wk.stx_mask & STATX_MNT_ID;
 		w.mnt_id = wk.stx_mnt_id;
+		w.top_fd = work_fd;
 		err = empty_dir(work_fd, "workdir", &w);
 		if (err && w.dry)
 			ovlctl_log(OVLCTL_WARN, "nothing was removed");
