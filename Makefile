@@ -18,9 +18,10 @@ DESTDIR ?=
 PREFIX ?= /usr
 KERNEL ?= stock-6.12
 ALL_KERNELS := stock-6.1 stock-6.12 patched-6.1 patched-6.12
+DEBUG_KERNELS := patched-6.1-debug patched-6.12-debug
 
 CHECKPATCH = $(shell scripts/linux-source-files.sh checkpatch)/checkpatch.pl
-USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch])
+USER_C := $(wildcard tools/*/*.[ch] selftests/*.[ch] selftests/host/*.[ch] selftests/fuzz/*.[ch])
 KERNEL_C := $(wildcard module/*.[ch])
 # Absolute paths: checkpatch misreads some relative patch paths as files.
 PATCHES := $(abspath $(filter-out %/0000-cover-letter.patch,$(wildcard patches/*/[0-9]*.patch)))
@@ -45,13 +46,25 @@ check:
 demo:
 	scripts/demo.sh
 
+# Every guest test once more on the patched kernels built with KASAN,
+# kmemleak, lockdep and PROVE_RCU (slow: two more kernel builds, and guests
+# several times slower; see Documentation/testing.rst).
+check-debug:
+	HOST_TESTS=0 KERNELS="$(DEBUG_KERNELS)" scripts/check.sh
+
+# libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a
+# short run: selftests/host/fuzz_test.sh). Findings in build/fuzz/findings/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) selftests/fuzz/run.sh
+
 # README's set-up in a fresh debootstrap'd bookworm (slow: see the script).
 check-fresh:
 	scripts/check-fresh.sh
 
 vm-test:
-	@case " $(ALL_KERNELS) " in *" $(KERNEL) "*) ;; \
-	*) echo "KERNEL must be one of: $(ALL_KERNELS)"; exit 2 ;; esac
+	@case " $(ALL_KERNELS) $(DEBUG_KERNELS) " in *" $(KERNEL) "*) ;; \
+	*) echo "KERNEL must be one of: $(ALL_KERNELS) $(DEBUG_KERNELS)"; exit 2 ;; esac
 	scripts/deps.sh
 	selftests/vm/run.sh $(KERNEL)
 
@@ -128,17 +141,20 @@ help:
 	@echo "make check      host tests, then every selftest in QEMU guests on"
 	@echo "                $(ALL_KERNELS)"
 	@echo "make demo       the volatile-restart story, in a QEMU guest"
-	@echo "make vm-test KERNEL=<one of the above>"
+	@echo "make vm-test KERNEL=<one of the above, or $(DEBUG_KERNELS)>"
+	@echo "make check-debug  every guest test on the patched kernels with KASAN,"
+	@echo "                kmemleak, lockdep and PROVE_RCU (slow)"
 	@echo "make check-fresh  make demo, make check, make deb and the packages'"
 	@echo "                install/purge in a fresh debootstrap'd bookworm (slow)"
 	@echo "make deps       install build and test dependencies (apt, root)"
 	@echo "make patches-bisect [VER=6.12]  build every prefix of the kernel series"
 	@echo "make patches-refresh VER= TREE=  regenerate a series from a git tree"
+	@echo "make fuzz       libFuzzer on ovlctl's parsers, FUZZ_SECONDS (300) each"
 	@echo "make style      checkpatch --strict, clang-format"
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
 	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
 	@echo "make deb        Debian packages ovlvol-dkms, ovlctl in build/deb/ (lintian-clean)"
 
-.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-fresh demo vm-test style sparse install \
+.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-debug check-fresh fuzz demo vm-test style sparse install \
 	module-install clean help deb

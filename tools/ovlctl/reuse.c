@@ -288,7 +288,8 @@ static void print_flat(const char *name, json_object *v)
 	size_t i;
 
 	switch (json_object_get_type(v)) {
-	case json_type_object:
+	case json_type_object: {
+		/* a block: the macro declares variables (C17 6.8.1) */
 		json_object_object_foreach(v, key, val)
 		{
 			snprintf(sub, sizeof(sub), "%s%s%s", name,
@@ -296,6 +297,7 @@ static void print_flat(const char *name, json_object *v)
 			print_flat(sub, val);
 		}
 		return;
+	}
 	case json_type_array:
 		if (!json_object_array_length(v))
 			printf("%s:\n", name);
