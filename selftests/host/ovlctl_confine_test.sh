@@ -51,7 +51,7 @@ ann() { # UPPER WORK LOWER [MORE]
 }
 
 echo "TAP version 13"
-echo "1..28"
+echo "1..32"
 
 # --- layers outside the roots ------------------------------------------------
 refused upper_outside_roots 2 "is not beneath a configured root" \
@@ -132,6 +132,32 @@ strict json_nested_duplicate_key_refused "a duplicate key"
 	printf '\0\0\n'
 } >"$b/config.json"
 strict json_nul_after_value_refused "trailing data after the JSON value"
+
+# A config.json too deep or too big for json-c: not ovlctl's when no key of
+# it can be ours (the real runtime decides), refused when one can.
+deep() { # PREFIX: ~100 nested arrays after PREFIX, in one object
+	printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},%s"x":' "$1"
+	printf '[%.0s' $(seq 100)
+	printf ']%.0s' $(seq 100)
+	printf '}\n'
+}
+passes() { # NAME: create runs the real runtime untouched
+	rm -f "$fake.argv"
+	run 0 runtime --real "$fake" create --bundle "$b" c1 && ran && ! mounted
+	ok $? "$1"
+}
+deep '"annotations":{"org.example":"1"},' >"$b/config.json"
+passes json_too_deep_not_ours_passes_through
+{
+	printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"pad":"'
+	head -c 17000000 /dev/zero | tr '\0' a
+	printf '"}\n'
+} >"$b/config.json"
+passes json_too_big_not_ours_passes_through
+deep '"annotations":{"dev.ovlvol.work":"/x"},' >"$b/config.json"
+strict json_too_deep_with_ours_refused "nesting too deep"
+deep '"annotations":{"dev\u002eovlvol.work":"/x"},' >"$b/config.json"
+strict json_too_deep_escaped_key_refused "nesting too deep"
 
 # --- the configuration itself ---------------------------------------------------
 OVLCTL_CONFIG=$tmp/none refused no_config_no_layers 2 "no layer roots are configured" \

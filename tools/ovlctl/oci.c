@@ -474,6 +474,37 @@ json_object *ovlctl_json_parse(const char *buf, size_t len, const char **why)
 	return o;
 }
 
+/*
+ * A config.json we cannot parse (over our size cap, deeper than json-c
+ * goes, or malformed) is none of ovlctl's business only if no key in it
+ * can be one of ours: its text has no "dev.ovlvol." and no \u escape
+ * (which could spell it). Read in chunks, without a size limit.
+ */
+static bool cannot_be_ours(const char *file)
+{
+	static const char *const pats[] = { OVLCTL_ANN_PREFIX, "\\u" };
+	char buf[65536 + 16];
+	size_t have = 0, i;
+	bool found = false;
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return false;
+	while (!found && (n = read(fd, buf + have, sizeof(buf) - have)) > 0) {
+		have += n;
+		for (i = 0; i < sizeof(pats) / sizeof(pats[0]) && !found; i++)
+			found = memmem(buf, have, pats[i], strlen(pats[i]));
+		/* Keep a tail: a pattern may straddle two reads */
+		if (have > 15) {
+			memmove(buf, buf + have - 15, 15);
+			have = 15;
+		}
+	}
+	close(fd);
+	return n == 0 && !found;
+}
+
 int ovlctl_oci_load(struct ovlctl_oci *o, const char *bundle,
 		    const char *config_name, json_object *ann_override)
 {
@@ -481,7 +512,7 @@ int ovlctl_oci_load(struct ovlctl_oci *o, const char *bundle,
 	char *file, *buf;
 	const char *why, *rp;
 	size_t len;
-	int ret;
+	int ret, rerr;
 
 	memset(o, 0, sizeof(*o));
 	o->want_volatile = true;
@@ -493,14 +524,21 @@ int ovlctl_oci_load(struct ovlctl_oci *o, const char *bundle,
 		     *config_name == '/' ? "" : "/", config_name) < 0)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "out of memory");
 	buf = slurp(file, &len);
-	if (!buf) {
-		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "reading %s: %s", file,
-				  strerror(errno));
-		free(file);
-		return ret;
+	rerr = buf ? 0 : errno;
+	why = buf ? NULL : strerror(rerr);
+	if (buf) {
+		o->config = ovlctl_json_parse(buf, len, &why);
+		free(buf);
 	}
-	o->config = ovlctl_json_parse(buf, len, &why);
-	free(buf);
+	if (!o->config && !ann_override && rerr != ENOENT &&
+	    cannot_be_ours(file)) {
+		/* Too big or too deep for us: the real runtime decides */
+		ovlctl_log(OVLCTL_DEBUG,
+			   "%s: %s, and no %s* key in it: not ovlctl's", file,
+			   why, OVLCTL_ANN_PREFIX);
+		free(file);
+		return 0;
+	}
 	if (!o->config || !json_object_is_type(o->config, json_type_object)) {
 		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "%s: %s", file,
 				  o->config ? "a JSON object expected" : why);
