@@ -307,6 +307,14 @@ static inline int ovl_case_hold_mount(struct ovl_case_env *e, const char *work)
 	return ovl_case_mount(e, e->merged2, work, "volatile");
 }
 
+/* Why a runner ran case @c on no upper fs at all: a SKIP reason. */
+static inline const char *ovl_case_skip_reason(const struct ovl_verdict_case *c)
+{
+	if (c->action == OVL_ACT_REMOTE)
+		return "no remote upper fs (FUSE, virtiofs, NFS) in the guest: overlayfs takes a FUSE upper only with RENAME_WHITEOUT and trusted.* xattrs, which no FUSE server here provides; the host verdict test (verdict_test) applies this row";
+	return "no upper fs of this case available";
+}
+
 /*
  * Run @hold(@e, @work), which mounts something, in a child in another
  * mount namespace, and keep the child there until

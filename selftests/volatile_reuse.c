@@ -243,7 +243,7 @@ TEST_F_TIMEOUT(verdict, case, 300)
 
 	ovl_case_run(_metadata, &self->e, &variant->c, 0, vr_run_case, &ran);
 	if (!ran)
-		SKIP(return, "no upper fs of this case available");
+		SKIP(return, "%s", ovl_case_skip_reason(&variant->c));
 }
 
 /* Per upper fs tests. */
