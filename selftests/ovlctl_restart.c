@@ -1661,6 +1661,8 @@ TEST_F(cli, other_authority_checkpoint_refused)
 		other.authority = OVL_VOLATILE_AUTH_MODULE;
 		ASSERT_EQ(0, setxattr(e->l.work, OVL_TRUSTED_XATTR, &other,
 				      sizeof(other), 0));
+		ASSERT_EQ(0, vt_join(path, e->l.work, OVL_DIRTY));
+		ASSERT_TRUE(!unlink(path) || errno == ENOENT);
 		ASSERT_EQ(0, vt_join(path, e->l.work, OVL_VOLATILE_DIR));
 		ASSERT_EQ(0, rmdir(path));
 	} else {

@@ -212,14 +212,14 @@ static int gather(const struct ovlctl_spec *rec, struct ovlctl_spec *s)
 	if (!s->work.path || !s->lowers)
 		fuzz_fail("out of memory");
 	if (!rec->nlowers ||
-	    recorded_layer(&rec->upper, &s->upper, "upperdir", false))
+	    recorded_layer(rec, &rec->upper, &s->upper, "upperdir", false))
 		return -1;
 	for (i = 0; i < rec->nlowers; i++, s->nlowers++)
-		if (recorded_layer(&rec->lowers[i], &s->lowers[i], "lowerdir",
-				   true))
+		if (recorded_layer(rec, &rec->lowers[i], &s->lowers[i],
+				   "lowerdir", true))
 			return -1;
 	if (rec->options) {
-		if (ovlctl_check_options(NULL, rec->options, false,
+		if (ovlctl_check_options(NULL, rec->options, rec->confined,
 					 OVLCTL_EXIT_ERROR))
 			return -1;
 		s->options = strdup(rec->options);

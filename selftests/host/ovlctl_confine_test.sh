@@ -51,7 +51,7 @@ ann() { # UPPER WORK LOWER [MORE]
 }
 
 echo "TAP version 13"
-echo "1..32"
+echo "1..36"
 
 # --- layers outside the roots ------------------------------------------------
 refused upper_outside_roots 2 "is not beneath a configured root" \
@@ -159,6 +159,31 @@ strict json_too_deep_with_ours_refused "nesting too deep"
 deep '"annotations":{"dev\u002eovlvol.work":"/x"},' >"$b/config.json"
 strict json_too_deep_escaped_key_refused "nesting too deep"
 
+printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"annotations":{%s,%s"dev.ovlvol.upper":"%s"}}\n' \
+	"$(ann "$R/c/upper" "$R/c/work" "$R/c/lower")" "'p':0," "$tmp/outside/etc" >"$b/config.json"
+strict json_single_quoted_key_refused "a duplicate key"
+
+# --- a layer inside a live overlay's upper: a container there could swap
+# a component of the path for a symlink between our check and mount(2)
+. "$here/ovlctl-fixtures/fakeproc.sh"
+mkdir -p "$R/A/upper/evil" "$R/A/work"
+printf '40 1 0:40 / /ctrA rw - overlay overlay rw,lowerdir=%s,upperdir=%s,workdir=%s,volatile\n' \
+	"$R/c/lower" "$R/A/upper" "$R/A/work" >"$tmp/mi.live"
+fake_pid "$proc" 100 4026531840 / "$tmp/mi.live"
+refused lower_inside_a_live_upper 2 "lies inside the upper or work dir of a mounted overlay" \
+	"$(ann "$R/c/upper" "$R/c/work" "$R/A/upper/evil")"
+rm -rf "${proc:?}/100"
+
+# --- ovlctl in a child pid namespace sees only part of the system
+if [ "$(id -u)" = 0 ] && unshare -pf --mount-proc true 2>/dev/null; then
+	unshare -pf --mount-proc "$ovlctl" check --work "$R/c/work" \
+		--upper "$R/c/upper" --lower "$R/c/lower" >"$tmp/out" 2>"$tmp/err"
+	[ $? = 1 ] && grep -q "cannot tell.*child pid namespace" "$tmp/err"
+	ok $? child_pid_namespace_cannot_tell
+else
+	skip child_pid_namespace_cannot_tell "needs root and unshare -p"
+fi
+
 # --- the configuration itself ---------------------------------------------------
 OVLCTL_CONFIG=$tmp/none refused no_config_no_layers 2 "no layer roots are configured" \
 	"$(ann "$R/c/upper" "$R/c/work" "$R/c/lower")"
@@ -198,6 +223,11 @@ if [ "$(id -u)" = 0 ] && setx "$R/c/work" trusted.x 1; then
 	run 1 check --work "$R/c/work" &&
 		grep -q "recorded upperdir.*cannot be passed to overlayfs safely" "$tmp/err"
 	ok $? recorded_path_checked_like_cli
+	# Recorded for a container: confined for whoever restarts it
+	spec "{\"version\":1,\"upper\":{\"path\":\"$tmp/outside/u\",$(id "$tmp/outside/u")},\"lower\":$lo,\"confined\":true}"
+	run 1 check --work "$R/c/work" &&
+		grep -q "recorded upperdir '$tmp/outside/u' is not beneath a configured root" "$tmp/err"
+	ok $? recorded_for_a_container_stays_confined
 	rmx "$R/c/work" trusted.ovlctl.spec
 	# A user.* spec on a workdir nobody (uid 65534) owns: ignored
 	chown 65534 "$R/c/work"
@@ -211,6 +241,7 @@ if [ "$(id -u)" = 0 ] && setx "$R/c/work" trusted.x 1; then
 else
 	skip recorded_options_checked_like_cli "needs root and trusted.* xattrs"
 	skip recorded_path_checked_like_cli "needs root and trusted.* xattrs"
+	skip recorded_for_a_container_stays_confined "needs root and trusted.* xattrs"
 	skip user_spec_of_another_owner_ignored "needs root and trusted.* xattrs"
 fi
 [ $failed = 0 ]

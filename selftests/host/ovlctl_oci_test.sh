@@ -69,7 +69,7 @@ printf '[annotations]\nroots = %s\n' "$tmp/c" >"$tmp/ovlctl.conf"
 export OVLCTL_CONFIG=$tmp/ovlctl.conf
 
 echo "TAP version 13"
-echo "1..79"
+echo "1..80"
 
 # --- pass-through -------------------------------------------------------
 reset
@@ -163,10 +163,15 @@ bad_cfg() {
 }
 rm -f "$b/config.json"
 bad_cfg missing 1 "$b/config.json: No such file"
-printf '{"root": {"path": "rootfs"}, "annotations": {' >"$b/config.json"
+# Malformed: ours only if a key of ours can be in it (else the runtime decides)
+printf '{"root": {"path": "rootfs"}, "annotations": {"dev.ovlvol.work": "/w",' >"$b/config.json"
 bad_cfg truncated_json 1 "$b/config.json: unexpected end of input"
-printf '{"root": {"path": "rootfs"}} {"x": 1}' >"$b/config.json"
+printf '{"root": {"path": "rootfs"}, "annotations": {"dev.ovlvol.work": "/w"}} {"x": 1}' >"$b/config.json"
 bad_cfg trailing_data 1 "$b/config.json: unexpected character"
+reset
+printf '{"root": {"path": "rootfs"}} {"x": 1}' >"$b/config.json"
+run 0 runtime --real "$fake" create --bundle "$b" c1 && got "$fake" create --bundle "$b" c1
+ok $? config_malformed_not_ours_passes_through
 printf '[1, 2]' >"$b/config.json"
 bad_cfg not_an_object 1 "a JSON object expected"
 printf '{"root":{"path":"rootfs"},"annotations":["dev.ovlvol.work"]}' >"$b/config.json"

@@ -25,6 +25,7 @@
 
 #include <libeconf.h>
 
+#include "core.h"
 #include "ovlctl.h"
 
 #define CONF_DEFAULT "/etc/ovlctl/ovlctl.conf"
@@ -247,7 +248,73 @@ static const char *beneath(const char *path, const struct root *r)
 	return *path ? path : NULL;
 }
 
-int ovlctl_confine(const char *path, bool lower, const char *what, char **canon)
+/* The upper and work dirs of every mounted overlay, read once. */
+static struct ovlctl_mount *live;
+static size_t nlive;
+static bool live_read;
+
+static bool same_dir(const struct ovlctl_dirid *id, const struct stat *st)
+{
+	return id->valid && id->dev == st->st_dev && id->ino == st->st_ino;
+}
+
+static bool is_live(const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < nlive; i++)
+		if (same_dir(&live[i].upper_id, st) ||
+		    same_dir(&live[i].work_id, st))
+			return true;
+	return false;
+}
+
+/*
+ * A layer inside a live overlay's upper or work dir sits where a running
+ * container writes: it could turn a component of the layer's path into a
+ * symlink between our check and the mount(2) that follows the path. Walk
+ * from the layer (for a lower, the layer itself too; an upper or work dir
+ * of a live overlay is the in-use check's business) up to the root @r:
+ * 0, -EBUSY, or -errno.
+ */
+static int not_in_a_live_layer(int fd, const struct root *r, bool lower)
+{
+	struct stat st, rst;
+	int cur, next, depth, ret = 0;
+
+	if (!live_read) {
+		live_read = true;
+		ret = ovlctl_overlay_mounts(&live, &nlive);
+		if (ret)
+			return ret;
+	}
+	if (fstat(r->fd, &rst))
+		return -errno;
+	cur = openat(fd, lower ? "." : "..",
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (depth = 0; cur >= 0 && depth < 4096; depth++) {
+		if (fstat(cur, &st)) {
+			ret = -errno;
+			break;
+		}
+		if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+			break;
+		if (is_live(&st) || ovlctl_kernel_in_use(cur) > 0) {
+			ret = -EBUSY;
+			break;
+		}
+		next = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	if (cur < 0)
+		return -errno;
+	close(cur);
+	return ret;
+}
+
+int ovlctl_confine(const char *path, bool lower, const char *what, int status,
+		   char **canon)
 {
 	struct open_how how = {
 		/* a symlink that stays beneath the root is fine */
@@ -271,12 +338,12 @@ int ovlctl_confine(const char *path, bool lower, const char *what, char **canon)
 	if (!rel) {
 		if (!conf.nroots && !conf.nlower_roots)
 			return -ovlctl_fail(
-				OVLCTL_EXIT_USAGE,
+				status,
 				"%s '%s': no layer roots are configured (%s, [" CONF_GROUP
 				"] roots =): a container cannot choose host paths",
 				what, path, conf.file);
 		return -ovlctl_fail(
-			OVLCTL_EXIT_USAGE,
+			status,
 			"%s '%s' is not beneath a configured root (%s, [" CONF_GROUP
 			"] %s)",
 			what, path, conf.file,
@@ -285,12 +352,22 @@ int ovlctl_confine(const char *path, bool lower, const char *what, char **canon)
 	fd = ovlctl_openat2(r->fd, rel, &how);
 	if (fd < 0)
 		return -ovlctl_fail(
-			errno == EXDEV || errno == ELOOP ? OVLCTL_EXIT_USAGE :
+			errno == EXDEV || errno == ELOOP ? status :
 							   OVLCTL_EXIT_ERROR,
 			"%s '%s': %s%s", what, path, strerror(errno),
 			errno == EXDEV || errno == ELOOP ?
 				" (it leads out of its configured root)" :
 				"");
+	ret = not_in_a_live_layer(fd, r, lower);
+	if (ret) {
+		close(fd);
+		return -ovlctl_fail(
+			ret == -EBUSY ? status : OVLCTL_EXIT_ERROR,
+			"%s '%s': %s", what, path,
+			ret == -EBUSY ?
+				"it lies inside the upper or work dir of a mounted overlay (another container could swap its path under ovlctl)" :
+				strerror(-ret));
+	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, buf, sizeof(buf) - 1);
 	if (n <= 0 || n == sizeof(buf) - 1) {

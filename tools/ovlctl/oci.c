@@ -399,12 +399,16 @@ static char *slurp(const char *path, size_t *len)
  * its text: a string followed by ':' is a key (strings are skipped whole,
  * escapes included, so a ':' inside one is not). json-c has no duplicate
  * key check; fewer members in the tree than here means a key came twice.
+ * A single quote outside a string (json-c's leniency) counts as a mismatch.
  */
 static size_t text_keys(const char *buf, size_t len)
 {
 	size_t i = 0, n = 0;
 
 	while (i < len) {
+		/* json-c also takes 'key': strict JSON has no such thing */
+		if (buf[i] == '\'')
+			return (size_t)-1;
 		if (buf[i++] != '"')
 			continue;
 		while (i < len && buf[i] != '"')
@@ -665,14 +669,15 @@ void ovlctl_gvisor_warn(const struct ovlctl_gvisor *g, const char *upper)
 		g->self ? "that filestore" : "the image, not the writes");
 }
 
-int ovlctl_filestore_clean(const char *upper)
+int ovlctl_filestore_clean(int upper_fd, const char *upper)
 {
 	int dfd, fd, removed = 0, err = 0;
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
 
-	dfd = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* The dir the verdict checked, never its path again */
+	dfd = dup(upper_fd);
 	if (dfd < 0)
 		return -errno;
 	fd = dup(dfd);

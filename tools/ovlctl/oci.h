@@ -84,11 +84,11 @@ int ovlctl_gvisor_mode(struct ovlctl_gvisor *g, const char *real,
 void ovlctl_gvisor_warn(const struct ovlctl_gvisor *g, const char *upper);
 /*
  * Remove the regular files named .gvisor.filestore.* at the top of
- * @upper, never following a symlink or crossing a mount; anything else of
+ * the upper dir open as @upper_fd (@upper, for messages), never following a symlink or crossing a mount; anything else of
  * that name is left alone with a warning. The caller made sure the pair is
  * not in use. The number removed, or -errno.
  */
-int ovlctl_filestore_clean(const char *upper);
+int ovlctl_filestore_clean(int upper_fd, const char *upper);
 
 /* The topmost mount at @target in this namespace is the overlay of @o. */
 int ovlctl_oci_verify_mount(const struct ovlctl_oci *o, const char *target);

@@ -83,9 +83,10 @@ const char *ovlctl_conf_file(void);
  * Open @path, which must lie beneath a configured root (for a @lower dir
  * also beneath a lower root), with RESOLVE_BENEATH from that root: an fd
  * (O_RDONLY | O_DIRECTORY) and its canonical path in *@canon (malloc()ed),
- * or minus an OVLCTL_EXIT_* status after reporting the error.
+ * or minus an OVLCTL_EXIT_* status after reporting the error: @status for
+ * a path the roots do not allow.
  */
-int ovlctl_confine(const char *path, bool lower, const char *what,
+int ovlctl_confine(const char *path, bool lower, const char *what, int status,
 		   char **canon);
 /* May dev.ovlvol.options set the overlayfs option @name (@len bytes)? */
 bool ovlctl_conf_option_allowed(const char *name, size_t len);

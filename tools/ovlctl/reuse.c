@@ -402,9 +402,10 @@ static int do_mount(const char *target, const char *opts)
  * the ids of the dirs the verdict looked at, and every lower by its path
  * there now against the id it had then?
  */
-static bool mount_is_ours(const char *target, const struct ovlctl_spec *s,
+static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 			  bool want_volatile)
 {
+	const struct ovlctl_spec *s = &st->spec;
 	struct ovlctl_mount *m, *hit = NULL;
 	struct stat self, sb;
 	bool ok;
@@ -428,6 +429,14 @@ static bool mount_is_ours(const char *target, const struct ovlctl_spec *s,
 		     sb.st_dev == s->lowers[i].id.dev &&
 		     sb.st_ino == s->lowers[i].id.ino;
 	ovlctl_free_mounts(m, n);
+	/*
+	 * Paths can be swapped back after the mount: where the kernel's lock
+	 * can be read, the dirs we hold open must be the ones now in use.
+	 */
+	if (ok && ovlctl_kernel_in_use(st->upper_fd) == 0)
+		ok = false;
+	if (ok && ovlctl_kernel_in_use(st->work_fd) == 0)
+		ok = false;
 	return ok;
 }
 
@@ -719,12 +728,16 @@ int cmd_mount(int argc, char **argv)
 			strerror(-ret));
 		goto out;
 	}
-	if (!mount_is_ours(target, &st.spec, o.want_volatile)) {
-		umount_target(target);
+	if (!mount_is_ours(target, &st, o.want_volatile)) {
+		r = umount_target(target);
+		/* Nothing of that mount may count for the next verdict */
+		if (!r)
+			undo_mount_prep(&st, fresh, o.want_volatile);
 		ret = ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
-			"%s is not the overlay that was asked for; unmounted it",
-			target);
+			r ? "%s is not the overlay that was asked for, and unmounting it failed: %s" :
+			    "%s is not the overlay that was asked for; unmounted it%s",
+			target, r ? strerror(-r) : "");
 		goto out;
 	}
 	if (!ovlctl.quiet && !ovlctl.json)

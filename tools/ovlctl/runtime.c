@@ -749,7 +749,7 @@ static int clean_filestores(const struct ovlctl_oci *o)
 				   strerror(-lock));
 	ret = ovlctl_state_gather(&st, &p);
 	if (!ret && !st.in.in_use && st.verdict.reason == OVLCTL_OK) {
-		n = ovlctl_filestore_clean(st.spec.upper.path);
+		n = ovlctl_filestore_clean(st.upper_fd, st.spec.upper.path);
 		if (n < 0)
 			ret = ovlctl_fail(
 				OVLCTL_EXIT_ERROR,

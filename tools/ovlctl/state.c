@@ -73,7 +73,7 @@ static int resolve(const char *in, struct ovlctl_layer *out, const char *what,
 		return ovlctl_fail(status, "%s '%s': not an absolute path",
 				   what, in);
 	if (confined) {
-		fd = ovlctl_confine(in, lower, what, &p);
+		fd = ovlctl_confine(in, lower, what, status, &p);
 		if (fd < 0)
 			return -fd;
 	} else {
@@ -247,6 +247,10 @@ int ovlctl_spec_record(const struct ovlctl_state *st)
 	if (s->options)
 		json_object_object_add(o, "options",
 				       json_object_new_string(s->options));
+	/* A container chose these: whoever restarts the pair confines them */
+	if (ovlctl.confine)
+		json_object_object_add(o, "confined",
+				       json_object_new_boolean(true));
 	txt = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (fsetxattr(st->work_fd, spec_xattr(s->userxattr), txt, strlen(txt),
 		      0))
@@ -345,7 +349,8 @@ static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s,
 	{
 		(void)val;
 		if (strcmp(key, "version") && strcmp(key, "upper") &&
-		    strcmp(key, "lower") && strcmp(key, "options")) {
+		    strcmp(key, "lower") && strcmp(key, "options") &&
+		    strcmp(key, "confined")) {
 			*why = "an unknown member";
 			goto out;
 		}
@@ -373,6 +378,11 @@ static int spec_read(int work_fd, bool userxattr, struct ovlctl_spec *s,
 		if (!json_object_is_type(v, json_type_string))
 			goto out;
 		s->options = strdup(json_object_get_string(v));
+	}
+	if (json_object_object_get_ex(o, "confined", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			goto out;
+		s->confined = json_object_get_boolean(v);
 	}
 	s->userxattr = userxattr;
 	err = 0;
@@ -484,14 +494,15 @@ static int authority_failed(const struct ovlctl_state *st, const char *path,
  * A recorded layer, checked like the caller's own input (and confined
  * when the command's layers come from a container).
  */
-static int recorded_layer(const struct ovlctl_layer *rec,
+static int recorded_layer(const struct ovlctl_spec *spec,
+			  const struct ovlctl_layer *rec,
 			  struct ovlctl_layer *l, const char *what, bool lower)
 {
 	char msg[64];
 
 	snprintf(msg, sizeof(msg), "recorded %s", what);
-	return resolve(rec->path, l, msg, ovlctl.confine, lower,
-		       OVLCTL_EXIT_ERROR);
+	return resolve(rec->path, l, msg, ovlctl.confine || spec->confined,
+		       lower, OVLCTL_EXIT_ERROR);
 }
 
 /*
@@ -511,7 +522,7 @@ static int read_checkpoints(struct ovlctl_state *st)
 	bool kernel = st->authority == OVLCTL_AUTH_KERNEL;
 	int fd[2] = { -1, -1 }, status[2], mine = kernel ? 0 : 1, use, i, err;
 	const char *why[2] = { NULL, NULL };
-	struct ovlctl_ckpt c[2];
+	struct ovlctl_ckpt c[2] = { 0 };
 	struct stat sb;
 
 	/* 0: the marker dir (the kernel's place), 1: the workdir (ovlctl's) */
@@ -624,8 +635,8 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		err = resolve(o->upper, &st->spec.upper, "upperdir", confined,
 			      false, OVLCTL_EXIT_USAGE);
 	} else if (st->have_recorded) {
-		err = recorded_layer(&rec.upper, &st->spec.upper, "upperdir",
-				     false);
+		err = recorded_layer(&rec, &rec.upper, &st->spec.upper,
+				     "upperdir", false);
 	} else {
 		err = ovlctl_usage_error(
 			NULL,
@@ -646,7 +657,7 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		err = resolve(o->lowers[i], &st->spec.lowers[i], "lowerdir",
 			      confined, true, OVLCTL_EXIT_USAGE);
 	for (i = 0; !err && !o->nlowers && i < st->spec.nlowers; i++)
-		err = recorded_layer(&rec.lowers[i], &st->spec.lowers[i],
+		err = recorded_layer(&rec, &rec.lowers[i], &st->spec.lowers[i],
 				     "lowerdir", true);
 	if (err)
 		goto err_rec;
@@ -661,7 +672,8 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		st->spec.options = strdup(o->options);
 	} else if (st->have_recorded && rec.options) {
 		/* Recorded options pass the same check as -o. */
-		err = ovlctl_check_options(NULL, rec.options, confined,
+		err = ovlctl_check_options(NULL, rec.options,
+					   confined || rec.confined,
 					   OVLCTL_EXIT_ERROR);
 		if (err)
 			goto err_rec;
@@ -708,8 +720,12 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	if (err < 0)
 		return ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
-			"cannot tell whether the upper or work dir is in use: %s%s",
-			strerror(-err), err == -EACCES ? " (needs root)" : "");
+			"cannot tell whether the upper or work dir is in use: %s (%s%s)",
+			strerror(-err), st->in_use_by ? st->in_use_by : "",
+			err == -EACCES && (!st->in_use_by ||
+					   !strncmp(st->in_use_by, "pid ", 4)) ?
+				"; needs root" :
+				"");
 	in->in_use = err > 0;
 
 	in->marker = fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,

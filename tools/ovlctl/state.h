@@ -24,6 +24,8 @@ struct ovlctl_spec {
 	size_t nlowers;
 	char *options; /* extra mount options, may be NULL */
 	bool userxattr;
+	/* recorded for a container: its layers stay confined (ovlctl.conf) */
+	bool confined;
 };
 
 struct ovlctl_state {
