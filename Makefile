@@ -46,11 +46,14 @@ check:
 demo:
 	scripts/demo.sh
 
-# Every guest test once more on the patched kernels built with KASAN,
-# kmemleak, lockdep and PROVE_RCU (slow: two more kernel builds, and guests
-# several times slower; see Documentation/testing.rst).
+# The kernel-side guest tests (the series and the module; DEBUG_TESTS) once
+# more on the patched kernels built with KASAN, kmemleak, lockdep and
+# PROVE_RCU (slow: two more kernel builds, and guests about ten times slower
+# under TCG; see Documentation/testing.rst). DEBUG_TESTS="" runs them all.
+DEBUG_TESTS ?= module_load ovlvol_badinput ovlvol_concurrency ovlvol_errseq \
+	ovlvol_ident ovlvol_inuse ovlvol_reload volatile_baseline volatile_reuse reboot
 check-debug:
-	HOST_TESTS=0 KERNELS="$(DEBUG_KERNELS)" scripts/check.sh
+	HOST_TESTS=0 KERNELS="$(DEBUG_KERNELS)" VM_TESTS="$(DEBUG_TESTS)" scripts/check.sh
 
 # libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a
 # short run: selftests/host/fuzz_test.sh). Findings in build/fuzz/findings/.
