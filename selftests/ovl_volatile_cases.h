@@ -310,9 +310,12 @@ static inline int ovl_case_hold_mount(struct ovl_case_env *e, const char *work)
 /* Why a runner ran case @c on no upper fs at all: a SKIP reason. */
 static inline const char *ovl_case_skip_reason(const struct ovl_verdict_case *c)
 {
-	if (c->action == OVL_ACT_REMOTE)
-		return "no remote upper fs (FUSE, virtiofs, NFS) in the guest: overlayfs takes a FUSE upper only with RENAME_WHITEOUT and trusted.* xattrs, which no FUSE server here provides; the host verdict test (verdict_test) applies this row";
-	return "no upper fs of this case available";
+	static const char *const why[] = {
+		"no upper fs of this case available",
+		"no remote upper fs (FUSE, virtiofs, NFS) in the guest: overlayfs takes a FUSE upper only with RENAME_WHITEOUT and trusted.* xattrs, which no FUSE server here provides; the host verdict test (verdict_test) applies this row",
+	};
+
+	return why[c->action == OVL_ACT_REMOTE];
 }
 
 /*
