@@ -77,23 +77,6 @@ set(struct pair *p, const char *state, const char *action, const char *reason,
 	va_end(ap);
 }
 
-/* The dir work/incompat/volatile under the workdir @work_fd: fd, -errno. */
-static int open_marker(int work_fd)
-{
-	int a, b, ret;
-
-	a = ovlctl_open_beneath(work_fd, "work", O_PATH | O_DIRECTORY);
-	if (a < 0)
-		return a;
-	b = ovlctl_open_beneath(a, "incompat", O_PATH | O_DIRECTORY);
-	close(a);
-	if (b < 0)
-		return b;
-	ret = ovlctl_open_beneath(b, "volatile", O_RDONLY | O_DIRECTORY);
-	close(b);
-	return ret;
-}
-
 static bool has_xattr(int fd, const char *name)
 {
 	return fd >= 0 && fgetxattr(fd, name, NULL, 0) >= 0;
@@ -107,7 +90,7 @@ static bool has_xattr(int fd, const char *name)
  */
 static int volatile_state(int work_fd, bool *userxattr)
 {
-	int mfd = open_marker(work_fd);
+	int mfd = ovlctl_open_marker(work_fd);
 	bool trusted, user;
 
 	if (mfd < 0 && mfd != -ENOENT)

@@ -13,8 +13,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <linux/openat2.h>
-
 #include <json-c/json.h>
 #include <libmount.h>
 
@@ -467,16 +465,20 @@ static int reuse_switch(const struct ovlctl_state *st, bool *disabled)
 	return 0;
 }
 
-/* work/incompat/volatile, never through a symlink or another mount. */
-static int open_marker_dir(int work_fd)
+int ovlctl_open_marker(int work_fd)
 {
-	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
-	};
+	int a, b, ret;
 
-	return ovlctl_openat2(work_fd, OVLCTL_MARKER_DIR, &how);
+	a = ovlctl_open_beneath(work_fd, "work", O_PATH | O_DIRECTORY);
+	if (a < 0)
+		return a;
+	b = ovlctl_open_beneath(a, "incompat", O_PATH | O_DIRECTORY);
+	close(a);
+	if (b < 0)
+		return b;
+	ret = ovlctl_open_beneath(b, "volatile", O_RDONLY | O_DIRECTORY);
+	close(b);
+	return ret;
 }
 
 static int authority_failed(const struct ovlctl_state *st, const char *path,
@@ -527,11 +529,11 @@ static int read_checkpoints(struct ovlctl_state *st)
 
 	/* 0: the marker dir (the kernel's place), 1: the workdir (ovlctl's) */
 	if (in->marker) {
-		fd[0] = open_marker_dir(st->work_fd);
+		fd[0] = ovlctl_open_marker(st->work_fd);
 		if (fd[0] < 0)
 			return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s/%s: %s",
 					   st->spec.work.path,
-					   OVLCTL_MARKER_DIR, strerror(errno));
+					   OVLCTL_MARKER_DIR, strerror(-fd[0]));
 	}
 	fd[1] = dup(st->work_fd);
 	for (i = 0; i < 2; i++) {
@@ -831,7 +833,7 @@ char *ovlctl_mount_state(const struct ovlctl_mount *m)
 	fd = ovlctl_mount_open_work(m);
 	if (fd < 0)
 		return strdup("unknown");
-	mfd = open_marker_dir(fd);
+	mfd = ovlctl_open_marker(fd);
 	r = mfd >= 0 ? ovlctl_ckpt_read(mfd, userxattr, &c, &why) :
 		       OVLCTL_CKPT_ABSENT;
 	if (r == OVLCTL_CKPT_ABSENT)

@@ -73,6 +73,11 @@ void ovlctl_state_free(struct ovlctl_state *st);
  */
 int ovlctl_check_options(const char *cmd, const char *opts, bool confined,
 			 int status);
+/*
+ * The marker dir work/incompat/volatile under the workdir @work_fd, never
+ * through a symlink or another mount: an fd (O_RDONLY) or -errno.
+ */
+int ovlctl_open_marker(int work_fd);
 /* Record @st->spec on the workdir, for restarts that name only it. */
 int ovlctl_spec_record(const struct ovlctl_state *st);
 /* The mount(2) option string for @spec; NULL after reporting an error. */
