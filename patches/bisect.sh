@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build every prefix of patches/VER/series on linux-source-VER, with the
-# guest kernel config (tinyconfig + selftests/vm/config/*.config), in one
+# guest kernel config (tinyconfig + selftests/vm/config/*.config and
+# config/VER/*.config), in one
 # incremental build dir, so a bisect never lands on a commit that does not
 # build. After the last patch, also build the in-tree selftests.
 #   bisect.sh VER           (default: 6.12 and 6.1, one after the other)
@@ -34,7 +35,8 @@ for ver in $vers; do
 	tar -xJf "$tarball" -C "$src" --strip-components=1
 	make -s -C "$src" O="$obj" ARCH=x86_64 tinyconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$top"/selftests/vm/config/*.config >/dev/null
+		"$top"/selftests/vm/config/*.config \
+		"$top"/selftests/vm/config/"$ver"/*.config >/dev/null
 	make -s -C "$src" O="$obj" ARCH=x86_64 olddefconfig
 	# Warnings the pristine tree already has in the files the series
 	# touches (6.1 has kernel-doc ones in fs/ioctl.c and fs/overlayfs/util.c

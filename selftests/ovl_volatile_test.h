@@ -392,6 +392,20 @@ static inline int ovl_reload_overlay_with(const char *path, const char *params)
 	return ret;
 }
 
+/*
+ * The overlay.ko a reload loads ($OVL_TEST_OVERLAY_KO, else where the
+ * harness puts it), or NULL when overlayfs is built into this kernel and
+ * cannot be reloaded.
+ */
+static inline const char *ovl_overlay_ko(void)
+{
+	const char *ko = getenv("OVL_TEST_OVERLAY_KO");
+
+	if (!ko)
+		ko = "/lib/modules/overlay.ko";
+	return access(ko, R_OK) ? NULL : ko;
+}
+
 /* Unload overlay and load it again from @path (its .ko). */
 static inline int ovl_reload_overlay(const char *path)
 {

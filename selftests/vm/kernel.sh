@@ -143,7 +143,7 @@ host_deps() {
 # patched VER [debug] [config-only]
 patched() {
 	local ver=$1 flavour=${2:-} only=${3:-} tarball pkgver key src build series p kver
-	local frags=("$here"/config/*.config) dir
+	local frags=("$here"/config/*.config "$here"/config/"$1"/*.config) dir
 	[ "$flavour" = debug ] && frags+=("$here"/config/debug/*.config)
 	tarball=/usr/src/linux-source-$ver.tar.xz
 	[ -f "$tarball" ] || die "$tarball missing; run 'make deps'"

@@ -52,7 +52,7 @@ static const struct column {
 	[COL_MNTNS] = { "MNTNS", 1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
 			"mount namespace (inode of /proc/PID/ns/mnt)" },
 	[COL_PID] = { "PID", 1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
-		      "a process in that namespace" },
+		      "a process in that namespace (none: pinned by nsfs)" },
 };
 
 static const int default_columns[] = { COL_TARGET,   COL_UPPER, COL_WORK,
@@ -141,7 +141,8 @@ static char *cell(const struct ovlctl_mount *m, int col)
 			s = NULL;
 		return s;
 	case COL_PID:
-		if (asprintf(&s, "%d", (int)m->pid) < 0)
+		/* None in a namespace kept alive only by an nsfs reference */
+		if (m->pid && asprintf(&s, "%d", (int)m->pid) < 0)
 			s = NULL;
 		return s;
 	}

@@ -47,8 +47,18 @@ struct view {
 	ino_t root_ino;
 };
 
+/* The overlays of one mount namespace, listed once (listmount) */
+struct nsmounts {
+	ino_t ns;
+	struct rawmnt *m;
+	size_t n;
+};
+
 struct scan {
 	struct ovlctl_mount *m; /* every overlay seen from every view */
+	struct nsmounts *ns;
+	size_t nns;
+	int use_listmount; /* -1 not decided yet */
 	size_t n, cap;
 	struct view *views;
 	size_t nviews, vcap;
@@ -340,7 +350,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
+static int add_overlay(struct scan *s, const struct rawmnt *r, int rootfd,
 		       bool untrusted, ino_t ns, pid_t pid)
 {
 	struct ovlctl_mount *m;
@@ -359,10 +369,10 @@ static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
 	}
 	m = &s->m[s->n];
 	memset(m, 0, sizeof(*m));
-	m->target = dup_or_null(mnt_fs_get_target(fs));
-	m->source = dup_or_null(mnt_fs_get_source(fs));
-	m->fs_options = dup_or_null(mnt_fs_get_fs_options(fs));
-	m->mnt_id = mnt_fs_get_id(fs);
+	m->target = dup_or_null(r->target);
+	m->source = dup_or_null(r->source);
+	m->fs_options = dup_or_null(r->opts);
+	m->mnt_id = r->mnt_id;
 	m->mntns = ns;
 	m->pid = pid;
 	err = parse_options(m, m->fs_options, &ambiguous);
@@ -370,7 +380,7 @@ static int add_overlay(struct scan *s, struct libmnt_fs *fs, int rootfd,
 		free_mount(m);
 		return err;
 	}
-	m->sb_dev = mnt_fs_get_devno(fs);
+	m->sb_dev = r->dev;
 	m->lower_ids = calloc(m->nlowers + 1, sizeof(*m->lower_ids));
 	if (!m->lower_ids) {
 		free_mount(m);
@@ -415,16 +425,107 @@ static int mountinfo_error(struct libmnt_table *tb, const char *file, int line)
 }
 
 /*
+ * The overlays of mountinfo stream @f (named @name), resolved under
+ * @rootfd: 0 or a positive errno.
+ */
+static int mountinfo_view(struct scan *s, FILE *f, const char *name, int rootfd,
+			  bool untrusted, ino_t ns, pid_t pid)
+{
+	struct libmnt_table *tb = mnt_new_table();
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int err = 0;
+
+	if (!tb || !it) {
+		err = ENOMEM;
+		goto out;
+	}
+	mnt_table_set_parser_errcb(tb, mountinfo_error);
+	err = -mnt_table_parse_stream(tb, f, name);
+	while (!err && mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *type = mnt_fs_get_fstype(fs);
+		struct rawmnt r = {
+			.target = mnt_fs_get_target(fs),
+			.source = mnt_fs_get_source(fs),
+			.opts = mnt_fs_get_fs_options(fs),
+			.mnt_id = mnt_fs_get_id(fs),
+			.dev = mnt_fs_get_devno(fs),
+		};
+
+		if (type && !strcmp(type, "overlay"))
+			err = -add_overlay(s, &r, rootfd, untrusted, ns, pid);
+	}
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return err;
+}
+
+/* The overlays of namespace @ns from listmount: cached, else listed. */
+static int ns_overlays(struct scan *s, int nsfd, ino_t ns,
+		       const struct nsmounts **out)
+{
+	struct nsmounts *n;
+	size_t i;
+	int err;
+
+	for (i = 0; i < s->nns; i++)
+		if (s->ns[i].ns == ns) {
+			*out = &s->ns[i];
+			return 0;
+		}
+	n = realloc(s->ns, (s->nns + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->ns = n;
+	n = &s->ns[s->nns];
+	memset(n, 0, sizeof(*n));
+	n->ns = ns;
+	err = ovlctl_listmount_overlays(nsfd, &n->m, &n->n);
+	if (err)
+		return err;
+	s->nns++;
+	*out = n;
+	return 0;
+}
+
+/*
+ * Add the overlays of namespace @nsfd (inode @ns), one listmount pass per
+ * namespace, resolved under @rootfd: 0, -ENOSYS when the kernel cannot
+ * list another namespace's mounts with their options (before 6.11), or
+ * another -errno.
+ */
+static int listmount_view(struct scan *s, int nsfd, int rootfd, bool untrusted,
+			  ino_t ns, pid_t pid)
+{
+	const struct nsmounts *n;
+	size_t i;
+	int err = ns_overlays(s, nsfd, ns, &n);
+
+	for (i = 0; !err && i < n->n; i++)
+		err = add_overlay(s, &n->m[i], rootfd, untrusted, ns, pid);
+	return err;
+}
+
+/* listmount(2) unless the kernel lacks it or the caller asked for mountinfo */
+static bool listmount_on(struct scan *s)
+{
+	const char *how = getenv("OVLCTL_SCAN");
+
+	if (s->use_listmount < 0)
+		s->use_listmount = !getenv("OVLCTL_PROC_ROOT") &&
+				   !(how && !strcmp(how, "mountinfo"));
+	return s->use_listmount;
+}
+
+/*
  * Read the view of process @pid: 0, or a positive errno when we could not
  * (the caller tells "gone" from "not allowed").
  */
 static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
 {
-	struct libmnt_table *tb = NULL;
-	struct libmnt_iter *it = NULL;
-	struct libmnt_fs *fs;
 	char path[PATH_MAX + 16];
-	int rootfd, err = 0;
+	int rootfd, nsfd, err = 0;
 	struct statfs sfs;
 	bool untrusted;
 	FILE *f;
@@ -436,33 +537,31 @@ static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
 	/* A container chrooted into its rootfs overlay: see add_overlay() */
 	untrusted = !fstatfs(rootfd, &sfs) &&
 		    sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+	if (listmount_on(s)) {
+		snprintf(path, sizeof(path), "%s/ns/mnt", dir);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0) {
+			err = errno;
+			goto out;
+		}
+		err = -listmount_view(s, nsfd, rootfd, untrusted, ns, pid);
+		close(nsfd);
+		if (err != ENOSYS)
+			goto out;
+		ovlctl_log(
+			OVLCTL_DEBUG,
+			"no listmount(2) of other namespaces: reading mountinfo");
+		s->use_listmount = 0;
+	}
 	snprintf(path, sizeof(path), "%s/mountinfo", dir);
 	f = fopen(path, "re");
 	if (!f) {
 		err = errno;
 		goto out;
 	}
-	tb = mnt_new_table();
-	it = mnt_new_iter(MNT_ITER_FORWARD);
-	if (!tb || !it) {
-		err = ENOMEM;
-		goto out;
-	}
-	mnt_table_set_parser_errcb(tb, mountinfo_error);
-	err = -mnt_table_parse_stream(tb, f, path);
-	if (err)
-		goto out;
-	while (!err && mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *type = mnt_fs_get_fstype(fs);
-
-		if (type && !strcmp(type, "overlay"))
-			err = -add_overlay(s, fs, rootfd, untrusted, ns, pid);
-	}
+	err = mountinfo_view(s, f, path, rootfd, untrusted, ns, pid);
+	fclose(f);
 out:
-	mnt_free_iter(it);
-	mnt_unref_table(tb);
-	if (f)
-		fclose(f);
 	close(rootfd);
 	return err;
 }
@@ -617,6 +716,49 @@ static int list_pids(pid_t **pids, size_t *n)
 	return err;
 }
 
+/*
+ * A mount namespace no process is in (kept alive by an nsfs bind mount or
+ * an open file): its overlays, resolved under its own root, which a child
+ * that joins it opens for us. Unresolved when that fails: unknown, never
+ * "not in use".
+ */
+static int pinned_ns(void *arg, int nsfd, ino_t ino)
+{
+	struct scan *s = arg;
+	const struct nsmounts *n;
+	bool untrusted = false;
+	struct statfs sfs;
+	int rootfd = -1, err;
+	size_t i;
+
+	for (i = 0; i < s->nviews; i++)
+		if (s->views[i].ns == ino)
+			return 0;
+	err = ns_overlays(s, nsfd, ino, &n);
+	if (err == -ENOENT)
+		return 0; /* gone meanwhile */
+	if (err && err != -ENOMEM) {
+		note_failure(s, 0, -err);
+		return 0;
+	}
+	if (err || !n->n)
+		return err;
+	rootfd = ovlctl_mntns_root(nsfd);
+	if (rootfd < 0)
+		ovlctl_log(
+			OVLCTL_INFO,
+			"mount namespace %lu (no process in it): cannot open its root: %s",
+			(unsigned long)ino, strerror(-rootfd));
+	else
+		untrusted = !fstatfs(rootfd, &sfs) &&
+			    sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+	for (i = 0; !err && i < n->n; i++)
+		err = add_overlay(s, &n->m[i], rootfd, untrusted, ino, 0);
+	if (rootfd >= 0)
+		close(rootfd);
+	return err;
+}
+
 static int scan(struct scan *s)
 {
 	char name[32];
@@ -625,6 +767,7 @@ static int scan(struct scan *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
+	s->use_listmount = -1;
 	err = list_pids(&pids, &n);
 	/* Our own view first, so it is the one kept for our namespace. */
 	if (!err && !getenv("OVLCTL_PROC_ROOT"))
@@ -634,6 +777,24 @@ static int scan(struct scan *s)
 		err = scan_pid(s, name);
 	}
 	free(pids);
+	/* Namespaces without a process, where the kernel can walk them all */
+	if (!err && listmount_on(s)) {
+		err = ovlctl_each_mntns(pinned_ns, s);
+		if (err == -ENOSYS) {
+			ovlctl_log(
+				OVLCTL_DEBUG,
+				"no NS_MNT_GET_NEXT: namespaces without a process are not looked into");
+			err = 0;
+		} else if (err == -EPERM || err == -EACCES) {
+			note_failure(s, 0, -err);
+			err = 0;
+		}
+	}
+	for (i = 0; i < s->nns; i++)
+		ovlctl_free_rawmnts(s->ns[i].m, s->ns[i].n);
+	free(s->ns);
+	s->ns = NULL;
+	s->nns = 0;
 	if (!err && s->failed)
 		ovlctl_log(
 			OVLCTL_WARN,

@@ -121,6 +121,39 @@ struct ovlctl_mount {
 	pid_t pid; /* a process in that namespace */
 };
 
+/*
+ * One mount as a namespace lists it, before its layers are resolved. The
+ * strings are borrowed, or live in @buf when the record owns one.
+ */
+struct rawmnt {
+	const char *target;
+	const char *source;
+	const char *opts; /* super block options, octal escapes undone */
+	int mnt_id; /* as in mountinfo */
+	dev_t dev; /* the super block's */
+	void *buf;
+};
+
+/*
+ * listmount.c: the overlay mounts of mount namespace @nsfd through
+ * listmount(2)/statmount(2): 0 (*@out: malloc()ed, free with
+ * ovlctl_free_rawmnts()), -ENOSYS when this kernel cannot list another
+ * namespace's mounts with their options (before 6.11), or -errno.
+ */
+int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n);
+void ovlctl_free_rawmnts(struct rawmnt *m, size_t n);
+/*
+ * listmount.c: call @fn(@arg, nsfd, ino) for every mount namespace of the
+ * system (NS_MNT_GET_NEXT/PREV, 6.12): 0, -ENOSYS when the kernel cannot,
+ * or the first error of @fn or the walk.
+ */
+int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg);
+/*
+ * listmount.c: the root directory of mount namespace @nsfd (O_PATH), opened
+ * by a child that joined it: an fd or -errno.
+ */
+int ovlctl_mntns_root(int nsfd);
+
 /* All overlay mounts; 0 or -errno. Free with ovlctl_free_mounts(). */
 int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n);
 void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n);

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mount namespaces through the kernel's own listing: listmount(2) and
+ * statmount(2) (6.8; another namespace's mounts and their options from
+ * 6.11) list a namespace once, whatever the number of processes in it,
+ * and nsfs's NS_MNT_GET_NEXT/PREV (6.12) reach every mount namespace,
+ * also those no process is in (pinned by an nsfs bind mount or an open
+ * file). The uapi of bookworm's libc headers predates them, so the few
+ * definitions used are spelt out here, under names of our own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libmount.h>
+#include <linux/magic.h>
+#include <linux/types.h>
+
+#include "ovlctl.h"
+
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#ifndef __NR_listmount
+#define __NR_listmount 458
+#endif
+
+/* include/uapi/linux/mount.h, version 1 of the request (6.11) */
+struct ovlctl_mnt_id_req {
+	__u32 size;
+	__u32 spare;
+	__u64 mnt_id;
+	__u64 param;
+	__u64 mnt_ns_id;
+};
+
+#define OVLCTL_MNT_ID_REQ_SIZE_VER1 32
+#define OVLCTL_LSMT_ROOT 0xffffffffffffffffULL
+#define OVLCTL_STATMOUNT_SB_BASIC 0x01U
+#define OVLCTL_STATMOUNT_MNT_BASIC 0x02U
+#define OVLCTL_STATMOUNT_MNT_POINT 0x10U
+#define OVLCTL_STATMOUNT_MNT_OPTS 0x80U
+
+struct ovlctl_statmount {
+	__u32 size;
+	__u32 mnt_opts;
+	__u64 mask;
+	__u32 sb_dev_major;
+	__u32 sb_dev_minor;
+	__u64 sb_magic;
+	__u32 sb_flags;
+	__u32 fs_type;
+	__u64 mnt_id;
+	__u64 mnt_parent_id;
+	__u32 mnt_id_old;
+	__u32 mnt_parent_id_old;
+	__u64 mnt_attr;
+	__u64 mnt_propagation;
+	__u64 mnt_peer_group;
+	__u64 mnt_master;
+	__u64 propagate_from;
+	__u32 mnt_root;
+	__u32 mnt_point;
+	__u64 mnt_ns_id;
+	__u64 spare2[49];
+	char str[];
+};
+
+/* include/uapi/linux/nsfs.h */
+#define OVLCTL_NSIO 0xb7
+#define OVLCTL_NS_GET_MNTNS_ID _IOR(OVLCTL_NSIO, 0x5, __u64)
+
+struct ovlctl_mnt_ns_info {
+	__u32 size;
+	__u32 nr_mounts;
+	__u64 mnt_ns_id;
+};
+
+#define OVLCTL_NS_MNT_GET_NEXT _IOR(OVLCTL_NSIO, 11, struct ovlctl_mnt_ns_info)
+#define OVLCTL_NS_MNT_GET_PREV _IOR(OVLCTL_NSIO, 12, struct ovlctl_mnt_ns_info)
+
+/* "This kernel does not have it" from a syscall or ioctl */
+static bool missing(int err)
+{
+	return err == ENOSYS || err == ENOTTY || err == EINVAL ||
+	       err == EOPNOTSUPP;
+}
+
+/* statmount(2) of @id in namespace @ns into *@buf (grown as needed) */
+static int do_statmount(__u64 id, __u64 ns, __u64 mask,
+			struct ovlctl_statmount **buf, size_t *size)
+{
+	struct ovlctl_mnt_id_req req = {
+		.size = OVLCTL_MNT_ID_REQ_SIZE_VER1,
+		.mnt_id = id,
+		.param = mask,
+		.mnt_ns_id = ns,
+	};
+
+	for (;;) {
+		void *p;
+
+		if (!syscall(__NR_statmount, &req, *buf, *size, 0))
+			return 0;
+		if (errno != EOVERFLOW || *size >= (1U << 24))
+			return -errno;
+		p = realloc(*buf, 2 * *size);
+		if (!p)
+			return -ENOMEM;
+		*buf = p;
+		*size *= 2;
+	}
+}
+
+void ovlctl_free_rawmnts(struct rawmnt *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; m && i < n; i++)
+		free(m[i].buf);
+	free(m);
+}
+
+/* Keep overlay @sm as record @r: 0 or -ENOMEM */
+static int keep(struct rawmnt *r, const struct ovlctl_statmount *sm)
+{
+	size_t tlen = strlen(sm->str + sm->mnt_point);
+	char *opts = mnt_unmangle(sm->str + sm->mnt_opts);
+	char *buf;
+
+	if (!opts)
+		return -ENOMEM;
+	/* target, then the unescaped options, in one owned buffer */
+	buf = malloc(tlen + 1 + strlen(opts) + 1);
+	if (!buf) {
+		free(opts);
+		return -ENOMEM;
+	}
+	memcpy(buf, sm->str + sm->mnt_point, tlen + 1);
+	strcpy(buf + tlen + 1, opts);
+	free(opts);
+	*r = (struct rawmnt){
+		.target = buf,
+		.opts = buf + tlen + 1,
+		.mnt_id = (int)sm->mnt_id_old,
+		.dev = makedev(sm->sb_dev_major, sm->sb_dev_minor),
+		.buf = buf,
+	};
+	return 0;
+}
+
+int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
+{
+	struct ovlctl_mnt_id_req req = {
+		.size = OVLCTL_MNT_ID_REQ_SIZE_VER1,
+		.mnt_id = OVLCTL_LSMT_ROOT,
+	};
+	const __u64 want =
+		OVLCTL_STATMOUNT_SB_BASIC | OVLCTL_STATMOUNT_MNT_BASIC |
+		OVLCTL_STATMOUNT_MNT_POINT | OVLCTL_STATMOUNT_MNT_OPTS;
+	size_t size = sizeof(struct ovlctl_statmount) + 4096, cap = 0, i;
+	struct ovlctl_statmount *sm = malloc(size);
+	struct rawmnt *m = NULL;
+	__u64 ids[512];
+	long got;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!sm)
+		return -ENOMEM;
+	if (ioctl(nsfd, OVLCTL_NS_GET_MNTNS_ID, &req.mnt_ns_id)) {
+		err = missing(errno) ? -ENOSYS : -errno;
+		goto out;
+	}
+	do {
+		got = syscall(__NR_listmount, &req, ids, 512, 0);
+		if (got < 0) {
+			err = missing(errno) ? -ENOSYS : -errno;
+			break;
+		}
+		for (i = 0; i < (size_t)got && !err; i++) {
+			/* The super block alone first: most are not overlays */
+			err = do_statmount(ids[i], req.mnt_ns_id,
+					   OVLCTL_STATMOUNT_SB_BASIC, &sm,
+					   &size);
+			if (err == -ENOENT) {
+				err = 0; /* unmounted meanwhile */
+				continue;
+			}
+			if (err || sm->sb_magic != OVERLAYFS_SUPER_MAGIC)
+				continue;
+			err = do_statmount(ids[i], req.mnt_ns_id, want, &sm,
+					   &size);
+			if (err == -ENOENT) {
+				err = 0;
+				continue;
+			}
+			if (!err && (sm->mask & want) != want)
+				err = -ENOSYS; /* no options before 6.11 */
+			if (err)
+				break;
+			if (*n == cap) {
+				struct rawmnt *p;
+
+				cap = cap ? 2 * cap : 8;
+				p = realloc(m, cap * sizeof(*m));
+				if (!p) {
+					err = -ENOMEM;
+					break;
+				}
+				m = p;
+			}
+			err = keep(&m[*n], sm);
+			if (!err)
+				(*n)++;
+		}
+		if (got > 0)
+			req.param = ids[got - 1];
+	} while (!err && got == 512);
+out:
+	free(sm);
+	if (err) {
+		ovlctl_free_rawmnts(m, *n);
+		*n = 0;
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Walk from @fd in one direction, calling @fn; closes @fd */
+static int walk(int fd, unsigned long dir,
+		int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
+{
+	int err = 0;
+
+	for (;;) {
+		struct ovlctl_mnt_ns_info info = { .size = sizeof(info) };
+		struct stat st;
+		int next = ioctl(fd, dir, &info);
+
+		close(fd);
+		if (next < 0)
+			return errno == ENOENT ? 0 : -errno;
+		fd = next;
+		err = fstat(fd, &st) ? -errno : fn(arg, fd, st.st_ino);
+		if (err)
+			break;
+	}
+	close(fd);
+	return err;
+}
+
+int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
+{
+	struct ovlctl_mnt_ns_info info = { .size = sizeof(info) };
+	int self, fd, err;
+	struct stat st;
+
+	self = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	/* Probe: ENOENT past the last one is an answer, not a lack */
+	fd = ioctl(self, OVLCTL_NS_MNT_GET_NEXT, &info);
+	if (fd < 0 && errno != ENOENT) {
+		err = missing(errno) ? -ENOSYS : -errno;
+		close(self);
+		return err;
+	}
+	if (fd >= 0)
+		close(fd);
+	err = fstat(self, &st) ? -errno : fn(arg, self, st.st_ino);
+	fd = err ? -1 : dup(self);
+	if (!err && fd < 0)
+		err = -errno;
+	if (!err)
+		err = walk(fd, OVLCTL_NS_MNT_GET_NEXT, fn, arg);
+	if (!err)
+		err = walk(self, OVLCTL_NS_MNT_GET_PREV, fn, arg);
+	else
+		close(self);
+	return err;
+}
+
+/* Pass @fd over @sock */
+static int send_fd(int sock, int fd)
+{
+	char data = 0, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/* An fd from @sock, or -errno */
+static int recv_fd(int sock)
+{
+	char data, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t len = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	int fd;
+
+	if (len < 0)
+		return -errno;
+	c = CMSG_FIRSTHDR(&msg);
+	if (len != 1 || !c || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+int ovlctl_mntns_root(int nsfd)
+{
+	int sv[2], fd, st;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		fd = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return fd;
+	}
+	if (!pid) {
+		/* Joining makes that namespace's root our root */
+		close(sv[0]);
+		if (setns(nsfd, CLONE_NEWNS))
+			_exit(1);
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		_exit(fd < 0 || send_fd(sv[1], fd) ? 1 : 0);
+	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	close(sv[0]);
+	if (waitpid(pid, &st, 0) < 0 && fd >= 0) {
+		close(fd);
+		fd = -ECHILD;
+	}
+	return fd;
+}
