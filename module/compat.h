@@ -43,6 +43,19 @@ static inline int ovlvol_add_sb_mark(struct fsnotify_mark *mark,
 }
 #endif
 
+/* i_state became a struct with accessors in 7.0 */
+#ifdef OVLVOL_HAVE_INODE_STATE_READ
+static inline unsigned long ovlvol_inode_state(struct inode *inode)
+{
+	return inode_state_read_once(inode);
+}
+#else
+static inline unsigned long ovlvol_inode_state(struct inode *inode)
+{
+	return READ_ONCE(inode->i_state);
+}
+#endif
+
 /*
  * A kernel with the project's patch series numbers every superblock itself
  * (struct super_block::s_instance_id, 0 = unset) and counts its errors

@@ -122,7 +122,7 @@ static long ovlvol_ioc_inuse(struct ovlvol_inuse __user *uarg)
 	if (!S_ISDIR(inode->i_mode))
 		goto out_fput;
 	/* A snapshot, as good as the answer is once returned */
-	q.in_use = !!(READ_ONCE(inode->i_state) & I_OVL_INUSE);
+	q.in_use = !!(ovlvol_inode_state(inode) & I_OVL_INUSE);
 	q.reserved = 0;
 	err = copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
 out_fput:

@@ -22,7 +22,7 @@
 # Stock kernels and their headers are fetched afresh inside; patched
 # kernels this host has already built are bind-mounted read-only (they are
 # keyed by the hash of what goes into them), others are built inside.
-#   FRESH_KERNELS="stock-6.12"  guests for make check (default: all four)
+#   FRESH_KERNELS="stock-6.12"  guests for make check (default: all five)
 #   FRESH_STEPS="demo check"    a subset of: demo check deb; "bare" alone
 #                               tests this tree's build/deb/*.deb in a bare copy
 # Logs in build/fresh/. Needs root (debootstrap, chroot, mounts); runs in a
@@ -147,7 +147,7 @@ inside() {
 		chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			OVLVOL_CACHE="$cache" \
-			KERNELS="${FRESH_KERNELS:-stock-6.1 stock-6.12 patched-6.1 patched-6.12}" \
+			KERNELS="${FRESH_KERNELS:-stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12}" \
 			bash -c "cd /src/ovl-volatile && $*"
 	fi >"$logs/$name.log" 2>&1 || rc=$?
 	log "$name: exit $rc in $(($(date +%s) - t0))s (log: $logs/$name.log)"

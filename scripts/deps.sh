@@ -39,6 +39,8 @@ group_test=(
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs dmsetup
 	# a real OCI runtime for `ovlctl runtime` in the guests
 	crun
+	# the trixie chroot the stock-7.x module builds in (kernel.sh)
+	debootstrap
 )
 # and debian/control's Build-Depends, through apt-get build-dep
 group_deb=(dpkg-dev fakeroot lintian)

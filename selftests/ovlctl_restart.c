@@ -996,7 +996,7 @@ static void rs_reload(struct __test_metadata *_metadata, struct ovl_case_env *e)
 	__u8 before[16], after[16];
 
 	if (e->kind == RS_AUTH_KERNEL) {
-		ASSERT_TRUE(ko != NULL);
+		ASSERT_NE(NULL, ko);
 		ASSERT_EQ(0, ovl_load_uuid(before));
 		ASSERT_EQ(0, ovl_reload_overlay(ko));
 		ASSERT_EQ(0, ovl_load_uuid(after));

@@ -78,16 +78,20 @@ echo "1..$((3 + 3 * ${#kvers[@]}))"
 ok "$([ ${#kvers[@]} -ge 2 ] && echo 0 || echo 1)" headers_unpacked \
 	"${kvers[*]:-no 6.1/6.12 headers (selftests/vm/kernel.sh kdir)}"
 
-# BUILD_EXCLUSIVE_KERNEL: the tested series, nothing else.
+# BUILD_EXCLUSIVE_KERNEL: the tested series, nothing else. The 7.x the
+# stock-7.x guest runs is resolved as that guest resolves it.
+k7=$("$top/selftests/vm/kernel.sh" resolve stock-7.x 2>/dev/null) || k7=
 bad=
-for k in "${kvers[@]}" 6.1.0-1-amd64 6.12.1+deb13-amd64; do
+for k in "${kvers[@]}" $k7 6.1.0-1-amd64 6.12.1+deb13-amd64 \
+	7.2.11+deb13-amd64 7.3.4+deb13-cloud-amd64 7.10.1; do
 	[[ $k =~ $exclusive ]] || bad+=" $k"
 done
-for k in 6.6.0-1-amd64 6.10.0-1-amd64 6.11.0 5.10.0-30-amd64 6.120.0 6.13.0; do
+for k in 6.6.0-1-amd64 6.10.0-1-amd64 6.11.0 5.10.0-30-amd64 6.120.0 6.13.0 \
+	6.18.5+deb13-amd64 8.0.0 17.1.0; do
 	[[ $k =~ $exclusive ]] && bad+=" !$k"
 done
-ok "$([ -z "$bad" ] && echo 0 || echo 1)" build_exclusive_kernel \
-	"${bad:+wrong:$bad}"
+ok "$([ -z "$bad" ] && [ -n "$k7" ] && echo 0 || echo 1)" build_exclusive_kernel \
+	"${bad:+wrong:$bad}${k7:- no stock-7.x release resolved}"
 
 dkms add -m "$pkg" -v "$ver" >"$logs/add.log" 2>&1
 ok $? dkms_add

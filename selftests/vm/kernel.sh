@@ -5,6 +5,12 @@
 #
 #   kernel.sh stock-6.1|stock-6.12      Debian's signed image and its headers,
 #                                       unpacked into the cache (never installed)
+#   kernel.sh stock-7.x                 the kernel linux-image-amd64 follows in
+#                                       $BPO_SUITE (trixie-backports), through a
+#                                       private apt configuration; its headers
+#                                       go into a $BPO_BASE (trixie) chroot,
+#                                       where modules build with the kernel's
+#                                       own compiler (needs root)
 #   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
 #                                       tinyconfig + config fragments, built here
 #   kernel.sh patched-VER-debug         the same with config/debug/*.config on
@@ -19,6 +25,7 @@
 #   BZIMAGE=...     the kernel image
 #   MODROOT=...     a directory holding lib/modules/$KVER (depmod run)
 #   KDIR=...        the build dir out-of-tree modules build against
+#   KCHROOT=...     (stock-7.x) the root KDIR is in: build there, chrooted
 #
 # Everything is cached under $OVLVOL_CACHE (default ~/.cache/ovl-volatile),
 # keyed by package version, and for patched kernels also by the hash of the
@@ -140,6 +147,115 @@ host_deps() {
 		die "${deb##*/} needs$missing on the host: add it to scripts/deps.sh"
 }
 
+# Kernels newer than the host's suite: Debian's $BPO_SUITE (trixie-backports)
+# through an apt configuration of our own in the cache, so the host's
+# sources never change and nothing is installed on the host. The lists are
+# refreshed once a day.
+BPO_BASE=${BPO_BASE:-trixie}
+BPO_SUITE=${BPO_SUITE:-$BPO_BASE-backports}
+BPO_MIRROR=${BPO_MIRROR:-http://deb.debian.org/debian}
+bpo_apt=()
+bpo_apt_init() {
+	local a=$cache/apt/$BPO_SUITE
+	bpo_apt=(-o "Dir::Etc::sourcelist=$a/sources.list"
+		-o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
+		-o "Dir::Cache=$a/cache" -o "Dir::State::status=$a/status"
+		-o Debug::NoLocking=1)
+	[ "$(id -u)" = 0 ] && bpo_apt+=(-o APT::Sandbox::User=root)
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	[ -e "$a/status" ] || : >"$a/status"
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list"
+	if [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mtime -1)" ]; then
+		log "apt-get update ($BPO_BASE, $BPO_SUITE; private lists in $a)"
+		apt-get "${bpo_apt[@]}" update -q >&2 ||
+			die "apt-get update of $BPO_SUITE failed"
+	fi
+}
+
+# The release linux-image-amd64 follows in $BPO_SUITE, and its version.
+resolve_bpo() {
+	local pkgver kver
+	bpo_apt_init
+	pkgver=$(apt-cache "${bpo_apt[@]}" -t "$BPO_SUITE" policy linux-image-amd64 |
+		sed -n 's/^ *Candidate: //p')
+	kver=$(apt-cache "${bpo_apt[@]}" show "linux-image-amd64=$pkgver" 2>/dev/null |
+		sed -n 's/^Depends:.*linux-image-\([^ ,]*\) (= .*/\1/p' | head -n 1)
+	case $kver in
+	[7-9].*) echo "$kver $pkgver" ;;
+	*) die "cannot resolve the $BPO_SUITE kernel from linux-image-amd64 $pkgver (got '$kver')" ;;
+	esac
+}
+
+# The chroot modules for $BPO_BASE kernels build in: its compiler and libc
+# are the ones the headers' kbuild tools were built with. Made once.
+bpo_chroot() {
+	local c=$cache/chroot/$BPO_BASE
+	if [ ! -e "$c/.done" ]; then
+		[ "$(id -u)" = 0 ] || die "building the $BPO_BASE chroot needs root (debootstrap)"
+		command -v debootstrap >/dev/null || die "no debootstrap; run 'make deps'"
+		log "debootstrap $BPO_BASE (minbase + gcc-14 make libc6-dev dwarves) into $c"
+		rm -rf "$c.tmp"
+		debootstrap --variant=minbase \
+			--include=gcc-14,make,libc6-dev,dwarves,xz-utils,kmod \
+			"$BPO_BASE" "$c.tmp" "$BPO_MIRROR" >"$cache/debootstrap-$BPO_BASE.log" 2>&1 ||
+			die "debootstrap failed: see $cache/debootstrap-$BPO_BASE.log"
+		rm -rf "$c"
+		mv "$c.tmp" "$c"
+		touch "$c/.done"
+	fi
+	echo "$c"
+}
+
+stock_bpo() {
+	local kver pkgver dir hdr chroot p pkgs
+	bpo_apt_init
+	read -r kver pkgver < <(resolve_bpo)
+	dir=$cache/stock/$kver-$pkgver
+	if [ ! -e "$dir/.done" ]; then
+		# The image is split from 7.x: the kernel (linux-binary), its
+		# modules, and linux-base (modules.builtin, modules.order).
+		log "fetching linux-{binary,modules,base}-$kver $pkgver ($BPO_SUITE)"
+		rm -rf "$dir" && mkdir -p "$dir/dl"
+		(cd "$dir/dl" && apt-get "${bpo_apt[@]}" download -q \
+			"linux-binary-$kver=$pkgver" "linux-modules-$kver=$pkgver" \
+			"linux-base-$kver=$pkgver" >&2) ||
+			die "cannot download the $kver image"
+		for p in "$dir"/dl/*.deb; do
+			dpkg-deb -x "$p" "$dir/root"
+		done
+		rm -rf "$dir/dl"
+		[ -e "$dir/root/usr/lib/modules/$kver/vmlinuz" ] ||
+			die "linux-binary-$kver has no usr/lib/modules/$kver/vmlinuz"
+		depmod -b "$dir/root/usr" "$kver"
+		touch "$dir/.done"
+	fi
+	# The headers, unpacked where they belong inside the chroot: Debian's
+	# absolute include of -common then holds as it is.
+	chroot=$(bpo_chroot)
+	hdr=$chroot/.headers-$kver-$pkgver
+	if [ ! -e "$hdr" ]; then
+		pkgs=$(apt-cache "${bpo_apt[@]}" depends "linux-headers-$kver=$pkgver" |
+			sed -n 's/^ *Depends: \(linux-\(headers\|kbuild\)-[^ ]*\)$/\1/p')
+		log "fetching linux-headers-$kver and $(echo $pkgs) into $chroot"
+		rm -rf "$cache/dl-$kver" && mkdir -p "$cache/dl-$kver"
+		(cd "$cache/dl-$kver" && apt-get "${bpo_apt[@]}" download -q \
+			"linux-headers-$kver=$pkgver" \
+			$(for p in $pkgs; do echo "$p=$pkgver"; done) >&2) ||
+			die "cannot download the $kver headers"
+		for p in "$cache/dl-$kver"/*.deb; do
+			dpkg-deb -x "$p" "$chroot"
+		done
+		rm -rf "$cache/dl-$kver"
+		touch "$hdr"
+	fi
+	echo "KVER=$kver"
+	echo "BZIMAGE=$dir/root/usr/lib/modules/$kver/vmlinuz"
+	echo "MODROOT=$dir/root/usr"
+	echo "KDIR=/usr/src/linux-headers-$kver"
+	echo "KCHROOT=$chroot"
+}
+
 # patched VER [debug] [config-only]
 patched() {
 	local ver=$1 flavour=${2:-} only=${3:-} tarball pkgver key src build series p kver
@@ -225,7 +341,8 @@ case ${1:-} in
 resolve)
 	case ${2:-} in
 	stock-6.1 | stock-6.12) resolve_stock "${2#stock-}"; exit ;;
-	*) die "usage: kernel.sh resolve stock-6.1|stock-6.12" ;;
+	stock-7.x) resolve_bpo | cut -d' ' -f1; exit ;;
+	*) die "usage: kernel.sh resolve stock-6.1|stock-6.12|stock-7.x" ;;
 	esac ;;
 kdir)
 	case ${2:-} in
@@ -245,9 +362,14 @@ config)
 	*) die "usage: kernel.sh config patched-6.1|patched-6.12[-debug]" ;;
 	esac
 	exit ;;
+stock-7.x)
+	exec 9>"$cache/.lock-$1"
+	flock 9
+	stock_bpo
+	exit ;;
 stock-6.1 | stock-6.12) kind=stock ;;
 patched-6.1 | patched-6.12 | patched-6.1-debug | patched-6.12-debug) kind=patched ;;
-*) die "usage: kernel.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12[-debug]" ;;
+*) die "usage: kernel.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]" ;;
 esac
 exec 9>"$cache/.lock-$1"
 flock 9

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every selftest in a QEMU (TCG) guest booted on one kernel:
-#   run.sh stock-6.1|stock-6.12|patched-6.1|patched-6.12
+#   run.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12
 #   run.sh patched-6.1-debug|patched-6.12-debug
 #                          the patched kernel with KASAN, kmemleak, lockdep and
 #                          PROVE_RCU (make check-debug): the guest adds a
@@ -35,7 +35,7 @@ if [ "${1:-}" = --demo ]; then
 	mode=demo
 	shift
 fi
-kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|patched-6.1|patched-6.12[-debug]}
+kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel
@@ -67,7 +67,25 @@ mkdir -p "$out"
 # The project module, built for this kernel in a copy of the sources so
 # several kernels never share object files.
 build_module() {
-	local dir=$out/module-build
+	local dir=$out/module-build rel
+	if [ -n "${KCHROOT:-}" ]; then
+		# A kernel built with a newer compiler and libc than the host's:
+		# build in its chroot (kernel.sh), where KDIR is, with that
+		# compiler; the tree goes into the chroot's /tmp for the build.
+		rel=/tmp/ovlvol-build-$kernel
+		dir=$KCHROOT$rel
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp -a "$top/Kbuild" "$top/module" "$top/include" "$dir/"
+		unshare -m sh -c 'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" &&
+			exec chroot "$1" make -C "$2" M="$3" W=1 modules' sh \
+			"$KCHROOT" "$KDIR" "$rel" >"$out/module-build.log" 2>&1 ||
+			{ cat "$out/module-build.log" >&2; die "module does not build against $KDIR in $KCHROOT"; }
+		! grep -E 'warning:|error:' "$out/module-build.log" >&2 ||
+			die "the module builds with warnings against $KDIR (W=1)"
+		echo "$dir/module/ovlvol.ko"
+		return
+	fi
 	mkdir -p "$dir"
 	cp -a "$top/Kbuild" "$top/module" "$top/include" "$dir/"
 	make -s -C "$KDIR" M="$dir" W=1 modules >&2 ||
