@@ -497,6 +497,97 @@ TEST(load_uuid_param_ignored)
 	EXPECT_NE(0, memcmp(uuid, zero, sizeof(uuid)));
 }
 
+/*
+ * Once the mount has made a fresh work/, and before it makes the marker
+ * itself, move @ready (a dir with a checkpoint already on it) to
+ * work/incompat/volatile; exit 0 if ours got there first. Thousands of
+ * entries in the workdir itself hold the mount in overlayfs's d_type check
+ * (it reads the whole dir) between the two, which is the window two racing
+ * first mounts of one workdir (index=off) share.
+ */
+static int vr_plant_marker(const char *work, const char *ready)
+{
+	char dir[PATH_MAX], inc[PATH_MAX], vol[PATH_MAX];
+	struct timespec t0, t;
+	struct stat st;
+
+	if (vt_join(dir, work, "work") || vt_join(inc, dir, "incompat") ||
+	    vt_join(vol, inc, "volatile"))
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (stat(dir, &st)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 10)
+			return 3;
+	}
+	if (mkdir(inc, 0700) && errno != EEXIST)
+		return 4;
+	/* Atomically, with the checkpoint on it: the mount finds it whole */
+	if (renameat2(AT_FDCWD, ready, AT_FDCWD, vol, RENAME_NOREPLACE))
+		return 1;
+	return 0;
+}
+
+/*
+ * The checkpoint is written only on a marker this mount created: a mount
+ * that finds one another mount (or anything else) made after its own
+ * verdict keeps what is there (XATTR_CREATE), so racing first mounts keep
+ * the first baseline. A planted marker carries bytes no mount writes.
+ */
+TEST_F_TIMEOUT(reuse, found_marker_checkpoint_kept, 300)
+{
+	struct ovl_case_env *e = &self->e;
+	int round, planted = 0, i, st;
+	__u8 mine[sizeof(struct ovl_volatile_ckpt)], got[sizeof(mine) + 1];
+	char path[PATH_MAX], ready[PATH_MAX], cmd[2 * PATH_MAX + 16];
+	ssize_t len;
+	pid_t pid;
+
+	memset(mine, 0xa5, sizeof(mine));
+	for (i = 0; i < 50000; i++) {
+		char f[32];
+		int fd;
+
+		snprintf(f, sizeof(f), "pad%d", i);
+		fd = vt_create(e->l.work, f);
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	ASSERT_EQ(0, vt_join(ready, e->l.work, "ready"));
+	for (round = 0; round < 10 && planted < 3; round++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/work' '%s'", e->l.work,
+			 ready);
+		ASSERT_EQ(0, system(cmd));
+		ASSERT_EQ(0, mkdir(ready, 0700));
+		ASSERT_EQ(0, setxattr(ready, OVL_TRUSTED_XATTR, mine,
+				      sizeof(mine), 0));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(vr_plant_marker(e->l.work, ready));
+		ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work,
+					    "volatile"));
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		ASSERT_TRUE(WIFEXITED(st));
+		ASSERT_GE(1, WEXITSTATUS(st))
+		TH_LOG("planting failed at step %d", WEXITSTATUS(st));
+		ASSERT_EQ(0, vt_join(path, e->l.work, OVL_VOLATILE_DIR));
+		len = getxattr(path, OVL_TRUSTED_XATTR, got, sizeof(got));
+		ASSERT_EQ(0, umount(e->l.merged));
+		if (WEXITSTATUS(st))
+			continue; /* the mount made the marker first */
+		planted++;
+		EXPECT_EQ((ssize_t)sizeof(mine), len);
+		EXPECT_EQ(0, memcmp(got, mine, sizeof(mine)))
+		TH_LOG("round %d: the mount overwrote the checkpoint it found",
+		       round);
+	}
+	TH_LOG("%s: planted first in %d of %d rounds", e->fstype, planted,
+	       round);
+	if (!planted)
+		SKIP(return, "the mount made the marker first in every round");
+}
+
 /* What userspace reads is what the checkpoint holds. */
 TEST_F(reuse, ids_match_checkpoint)
 {

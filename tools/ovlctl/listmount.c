@@ -293,44 +293,57 @@ int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
 	return err;
 }
 
+/* One byte of data and room for one fd: the message both ends use */
+struct fd_msg {
+	char data;
+	struct iovec iov;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	struct msghdr msg;
+};
+
+static void fd_msg_init(struct fd_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov = (struct iovec){ .iov_base = &m->data, .iov_len = 1 };
+	m->msg = (struct msghdr){
+		.msg_iov = &m->iov,
+		.msg_iovlen = 1,
+		.msg_control = m->cbuf.buf,
+		.msg_controllen = sizeof(m->cbuf.buf),
+	};
+}
+
 /* Pass @fd over @sock */
 static int send_fd(int sock, int fd)
 {
-	char data = 0, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct fd_msg m;
+	struct cmsghdr *c;
 
+	fd_msg_init(&m);
+	c = CMSG_FIRSTHDR(&m.msg);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+	return sendmsg(sock, &m.msg, 0) == 1 ? 0 : -errno;
 }
 
 /* An fd from @sock, or -errno */
 static int recv_fd(int sock)
 {
-	char data, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
+	struct fd_msg m;
 	struct cmsghdr *c;
-	ssize_t len = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	ssize_t len;
 	int fd;
 
+	fd_msg_init(&m);
+	len = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
 	if (len < 0)
 		return -errno;
-	c = CMSG_FIRSTHDR(&msg);
+	c = CMSG_FIRSTHDR(&m.msg);
 	if (len != 1 || !c || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPROTO;
