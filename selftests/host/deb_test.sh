@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 tap_show="$tmp/out"
 
 echo "TAP version 13"
-echo "1..4"
+echo "1..5"
 make -s -C "$top" deb >"$tmp/log" 2>&1
 rc=$?
 tail -n 20 "$tmp/log" >"$tmp/out"
@@ -53,5 +53,10 @@ dep=$(dpkg-deb -f "${dkms:-/nonexistent}" Depends 2>/dev/null)
 echo "$dep" >"$tmp/out"
 echo "$dep" | grep -qw dkms
 ok $? dkms_package_depends_on_dkms "$dep"
+
+# libkmod is opened at run time (dlopen), which dh_shlibdeps cannot see
+dep=$(dpkg-deb -f "${ctl:-/nonexistent}" Depends 2>/dev/null)
+echo "$dep" | tr ',' '\n' | grep -q '^ *libkmod2\b'
+ok $? ovlctl_depends_on_libkmod "$dep"
 
 [ $failed = 0 ]

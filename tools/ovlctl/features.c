@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <libkmod.h>
 #include <libsmartcols.h>
 #include <linux/ovl_volatile.h>
 
@@ -37,15 +36,16 @@ static int kernel_version(const char *release)
 
 static const char *overlay_state(void)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	const struct ovlctl_kmod *k = ovlctl_kmod();
+	struct kmod_ctx *ctx = k ? k->new (NULL, NULL) : NULL;
 	struct kmod_module *mod = NULL;
 	const char *state = "absent";
 
 	if (!ctx)
 		return "unknown";
-	kmod_set_log_fn(ctx, ovlctl_kmod_log, NULL);
-	if (kmod_module_new_from_name(ctx, "overlay", &mod) == 0) {
-		switch (kmod_module_get_initstate(mod)) {
+	k->set_log_fn(ctx, ovlctl_kmod_log, NULL);
+	if (k->module_new_from_name(ctx, "overlay", &mod) == 0) {
+		switch (k->module_get_initstate(mod)) {
 		case KMOD_MODULE_BUILTIN:
 			state = "builtin";
 			break;
@@ -55,12 +55,12 @@ static const char *overlay_state(void)
 			break;
 		default:
 			/* Not in the kernel: is there a module file for it? */
-			state = kmod_module_get_path(mod) ? "module" : "absent";
+			state = k->module_get_path(mod) ? "module" : "absent";
 			break;
 		}
-		kmod_module_unref(mod);
+		k->module_unref(mod);
 	}
-	kmod_unref(ctx);
+	k->unref(ctx);
 	return state;
 }
 

@@ -13,7 +13,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <libkmod.h>
 #include <linux/fs.h>
 #include <uuid/uuid.h>
 
@@ -103,20 +102,24 @@ void ovlctl_kmod_log(void *data, int priority, const char *file, int line,
 /* Load @name with libkmod; 0 or -errno. */
 static int load_module(const char *name)
 {
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	const struct ovlctl_kmod *k = ovlctl_kmod();
+	struct kmod_ctx *ctx;
 	struct kmod_module *mod = NULL;
 	int err;
 
+	if (!k)
+		return -ELIBACC;
+	ctx = k->new (NULL, NULL);
 	if (!ctx)
 		return -ENOMEM;
-	kmod_set_log_fn(ctx, ovlctl_kmod_log, NULL);
-	err = kmod_module_new_from_name(ctx, name, &mod);
+	k->set_log_fn(ctx, ovlctl_kmod_log, NULL);
+	err = k->module_new_from_name(ctx, name, &mod);
 	if (!err) {
-		err = kmod_module_probe_insert_module(mod, 0, NULL, NULL, NULL,
-						      NULL);
-		kmod_module_unref(mod);
+		err = k->module_probe_insert_module(mod, 0, NULL, NULL, NULL,
+						    NULL);
+		k->module_unref(mod);
 	}
-	kmod_unref(ctx);
+	k->unref(ctx);
 	return err > 0 ? -ENOENT : err;
 }
 

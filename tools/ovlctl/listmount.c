@@ -299,7 +299,7 @@ struct fd_msg {
 	struct iovec iov;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
+		size_t align; /* as struct cmsghdr's first member */
 	} cbuf;
 	struct msghdr msg;
 };

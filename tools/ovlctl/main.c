@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <json-c/json_c_version.h>
-#include <libkmod.h>
 #include <libmount.h>
 #include <libsmartcols.h>
 
@@ -85,8 +84,8 @@ static void version(void)
 	mnt_get_library_version(&mnt);
 	scols_get_library_version(&scols);
 	printf("ovlctl %s\n", OVLCTL_VERSION);
-	printf("features: libmount %s, libkmod, libsmartcols %s, json-c %s\n",
-	       mnt, scols, json_c_version());
+	printf("features: libmount %s, libkmod (%s, on first use), libsmartcols %s, json-c %s\n",
+	       mnt, OVLCTL_LIBKMOD, scols, json_c_version());
 }
 
 int main(int argc, char **argv)

@@ -135,6 +135,24 @@ struct rawmnt {
 };
 
 /*
+ * kmod.c: the libkmod functions ovlctl uses, from the library opened on
+ * first use (dlopen); NULL when it cannot be opened (said at -vv).
+ */
+#include <libkmod.h>
+#define OVLCTL_LIBKMOD "libkmod.so.2"
+struct ovlctl_kmod {
+	__typeof__(kmod_new) *new;
+	__typeof__(kmod_unref) *unref;
+	__typeof__(kmod_set_log_fn) *set_log_fn;
+	__typeof__(kmod_module_new_from_name) *module_new_from_name;
+	__typeof__(kmod_module_unref) *module_unref;
+	__typeof__(kmod_module_get_initstate) *module_get_initstate;
+	__typeof__(kmod_module_get_path) *module_get_path;
+	__typeof__(kmod_module_probe_insert_module) *module_probe_insert_module;
+};
+const struct ovlctl_kmod *ovlctl_kmod(void);
+
+/*
  * listmount.c: the overlay mounts of mount namespace @nsfd through
  * listmount(2)/statmount(2): 0 (*@out: malloc()ed, free with
  * ovlctl_free_rawmnts()), -ENOSYS when this kernel cannot list another
