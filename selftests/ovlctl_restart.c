@@ -1549,10 +1549,16 @@ static bool rs_can_walk_mntns(void)
 	return next >= 0 || errno == ENOENT;
 }
 
-/* An index=off overlay of @e's pair at merged2: shares the dirs. */
+/*
+ * An index=off overlay of @e's pair at merged2: shares the dirs. The copy
+ * of the first one (at merged) that unshare gave this namespace goes, so
+ * that once the first is unmounted where it was made, nothing holds
+ * overlayfs's in-use bit.
+ */
 static int rs_hold_second_mount(struct ovl_case_env *e, const char *unused)
 {
 	(void)unused;
+	umount2(e->l.merged, MNT_DETACH);
 	return ovl_case_mount(e, e->merged2, e->l.work, "index=off");
 }
 
@@ -1585,6 +1591,9 @@ TEST_F(cli, in_use_in_a_pinned_namespace)
 			 e->l.upper, "--work", e->l.work, "--no-volatile"))
 	RS_LOG_LAST;
 	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "in-use"))
+	RS_LOG_LAST;
+	/* Found by the scan, not by the kernel's bit */
+	EXPECT_TRUE(rs_json_has(rs_last.out, "in_use_by", e->merged2))
 	RS_LOG_LAST;
 	ASSERT_EQ(0, vt_write_file(e->l.upper, "kept", "k"));
 	rc = OVLCTL("-J", "discard", e->l.upper, e->l.work);
@@ -1641,6 +1650,9 @@ TEST_F(cli, list_scans_agree)
 	struct ovl_case_env *e = &self->e;
 	char a[8192], b[8192];
 
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-vv", "list")) RS_LOG_LAST;
+	if (strstr(rs_last.err, "no listmount(2)"))
+		SKIP(return, "no listmount(2) of other namespaces (6.11)");
 	ASSERT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "index=off"));
 	ASSERT_EQ(0, ovl_case_hold_in_other_ns(e, rs_hold_second_mount, NULL));
 	rs_list_sorted(_metadata, NULL, a, sizeof(a));

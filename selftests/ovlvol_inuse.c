@@ -213,7 +213,7 @@ TEST_F(inuse, xfs_shutdown_counted)
 	struct ovlvol_ident a, b;
 	struct utsname u;
 	char mnt[PATH_MAX];
-	int fd, i;
+	int fd, i, err = 0;
 
 	if (!dev || access(dev, F_OK))
 		SKIP(return, "no xfs scratch device (OVLVOL_SCRATCH_XFS)");
@@ -226,14 +226,15 @@ TEST_F(inuse, xfs_shutdown_counted)
 	ASSERT_EQ(0, ioctl(fd, OVLVOL_XFS_IOC_GOINGDOWN, &how));
 	/* fserror may report from a work item: give it a moment */
 	for (i = 0; i < 50; i++) {
-		ASSERT_EQ(0, ovlvol_test_ident(self->dev, fd, &b));
-		if (b.fs_errors != a.fs_errors)
+		err = ovlvol_test_ident(self->dev, fd, &b);
+		if (err || b.fs_errors != a.fs_errors)
 			break;
 		usleep(20000);
 	}
 	close(fd);
 	umount(mnt);
 	rmdir(mnt);
+	ASSERT_EQ(0, err);
 	EXPECT_EQ(a.sb_instance, b.sb_instance);
 	TH_LOG("%s: fs_errors %u -> %u after the shutdown", u.release,
 	       a.fs_errors, b.fs_errors);

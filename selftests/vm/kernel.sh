@@ -166,10 +166,18 @@ bpo_apt_init() {
 	[ -e "$a/status" ] || : >"$a/status"
 	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
 		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list"
-	if [ -z "$(find "$a/lists" -maxdepth 1 -name '*Packages*' -mtime -1)" ]; then
+	# apt dates list files by the server's Last-Modified: a stamp of our
+	# own says when we last asked. A failed update with lists at hand
+	# goes on with them.
+	if [ -z "$(find "$a" -maxdepth 1 -name updated -mtime -1)" ]; then
 		log "apt-get update ($BPO_BASE, $BPO_SUITE; private lists in $a)"
-		apt-get "${bpo_apt[@]}" update -q >&2 ||
+		if apt-get "${bpo_apt[@]}" update -q >&2; then
+			touch "$a/updated"
+		elif [ -n "$(find "$a/lists" -maxdepth 1 -name '*Packages*')" ]; then
+			log "apt-get update of $BPO_SUITE failed: using the lists from before"
+		else
 			die "apt-get update of $BPO_SUITE failed"
+		fi
 	fi
 }
 
@@ -341,7 +349,11 @@ case ${1:-} in
 resolve)
 	case ${2:-} in
 	stock-6.1 | stock-6.12) resolve_stock "${2#stock-}"; exit ;;
-	stock-7.x) resolve_bpo | cut -d' ' -f1; exit ;;
+	stock-7.x)
+		exec 9>"$cache/.lock-stock-7.x"
+		flock 9
+		resolve_bpo | cut -d' ' -f1
+		exit ;;
 	*) die "usage: kernel.sh resolve stock-6.1|stock-6.12|stock-7.x" ;;
 	esac ;;
 kdir)

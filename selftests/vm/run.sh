@@ -77,11 +77,15 @@ build_module() {
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		cp -a "$top/Kbuild" "$top/module" "$top/include" "$dir/"
-		unshare -m sh -c 'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" &&
+		# Not this make's jobserver: its messages are not the compiler's
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+			unshare -m sh -c 'mount --rbind /dev "$1/dev" && mount -t proc proc "$1/proc" &&
 			exec chroot "$1" make -C "$2" M="$3" W=1 modules' sh \
 			"$KCHROOT" "$KDIR" "$rel" >"$out/module-build.log" 2>&1 ||
 			{ cat "$out/module-build.log" >&2; die "module does not build against $KDIR in $KCHROOT"; }
-		! grep -E 'warning:|error:' "$out/module-build.log" >&2 ||
+		# The compiler's and the linker's diagnostics (file:line:...)
+		! grep -E '^[^ :]+:[0-9]+(:[0-9]+)?: (warning|error):|^(WARNING|ERROR): ' \
+			"$out/module-build.log" >&2 ||
 			die "the module builds with warnings against $KDIR (W=1)"
 		echo "$dir/module/ovlvol.ko"
 		return

@@ -10,6 +10,13 @@
 
 #include "ovlctl.h"
 
+static const char *why(void)
+{
+	const char *e = dlerror();
+
+	return e ? e : "libkmod: no such symbol";
+}
+
 const struct ovlctl_kmod *ovlctl_kmod(void)
 {
 	static struct ovlctl_kmod k;
@@ -21,16 +28,17 @@ const struct ovlctl_kmod *ovlctl_kmod(void)
 	state = -1;
 	h = dlopen(OVLCTL_LIBKMOD, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
-		ovlctl_log(OVLCTL_DEBUG, "%s", dlerror());
+		ovlctl_log(OVLCTL_DEBUG, "%s", why());
 		return NULL;
 	}
-#define SYM(f)                                                     \
-	do {                                                       \
-		*(void **)&k.f = dlsym(h, "kmod_" #f);             \
-		if (!k.f) {                                        \
-			ovlctl_log(OVLCTL_DEBUG, "%s", dlerror()); \
-			return NULL;                               \
-		}                                                  \
+#define SYM(f)                                                 \
+	do {                                                   \
+		*(void **)&k.f = dlsym(h, "kmod_" #f);         \
+		if (!k.f) {                                    \
+			ovlctl_log(OVLCTL_DEBUG, "%s", why()); \
+			dlclose(h);                            \
+			return NULL;                           \
+		}                                              \
 	} while (0)
 	SYM(new);
 	SYM(unref);

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,6 +47,15 @@ struct ovlctl_mnt_id_req {
 };
 
 #define OVLCTL_MNT_ID_REQ_SIZE_VER1 32
+/*
+ * A namespace's owner can keep adding mounts (new ids are always higher)
+ * and namespaces while we list them: stop at these and say "unknown".
+ */
+#define OVLCTL_MAX_MOUNTS (1U << 20)
+#define OVLCTL_MAX_MNTNS (1U << 20)
+#define OVLCTL_MNTNS_ROOT_TIMEOUT_MS 10000
+/* statx(2): the mount's unique id, as listmount gives it (6.8) */
+#define OVLCTL_STATX_MNT_ID_UNIQUE 0x4000U
 #define OVLCTL_LSMT_ROOT 0xffffffffffffffffULL
 #define OVLCTL_STATMOUNT_SB_BASIC 0x01U
 #define OVLCTL_STATMOUNT_MNT_BASIC 0x02U
@@ -135,7 +146,9 @@ void ovlctl_free_rawmnts(struct rawmnt *m, size_t n)
 static int keep(struct rawmnt *r, const struct ovlctl_statmount *sm)
 {
 	size_t tlen = strlen(sm->str + sm->mnt_point);
-	char *opts = mnt_unmangle(sm->str + sm->mnt_opts);
+	const char *raw = sm->str + sm->mnt_opts;
+	/* libmount's unmangler returns NULL for "" */
+	char *opts = *raw ? mnt_unmangle(raw) : strdup("");
 	char *buf;
 
 	if (!opts)
@@ -159,7 +172,21 @@ static int keep(struct rawmnt *r, const struct ovlctl_statmount *sm)
 	return 0;
 }
 
-int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
+/* Append @got ids to *@ids: 0 or -ENOMEM */
+static int keep_ids(uint64_t **ids, size_t *nids, const __u64 *got, size_t n)
+{
+	uint64_t *p = realloc(*ids, (*nids + n) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + *nids, got, n * sizeof(*p));
+	*ids = p;
+	*nids += n;
+	return 0;
+}
+
+int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n,
+			      uint64_t **all, size_t *nall)
 {
 	struct ovlctl_mnt_id_req req = {
 		.size = OVLCTL_MNT_ID_REQ_SIZE_VER1,
@@ -169,6 +196,7 @@ int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
 		OVLCTL_STATMOUNT_SB_BASIC | OVLCTL_STATMOUNT_MNT_BASIC |
 		OVLCTL_STATMOUNT_MNT_POINT | OVLCTL_STATMOUNT_MNT_OPTS;
 	size_t size = sizeof(struct ovlctl_statmount) + 4096, cap = 0, i;
+	size_t seen = 0;
 	struct ovlctl_statmount *sm = malloc(size);
 	struct rawmnt *m = NULL;
 	__u64 ids[512];
@@ -177,6 +205,8 @@ int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
+	*all = NULL;
+	*nall = 0;
 	if (!sm)
 		return -ENOMEM;
 	if (ioctl(nsfd, OVLCTL_NS_GET_MNTNS_ID, &req.mnt_ns_id)) {
@@ -189,6 +219,7 @@ int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
 			err = missing(errno) ? -ENOSYS : -errno;
 			break;
 		}
+		err = keep_ids(all, nall, ids, got);
 		for (i = 0; i < (size_t)got && !err; i++) {
 			/* The super block alone first: most are not overlays */
 			err = do_statmount(ids[i], req.mnt_ns_id,
@@ -227,12 +258,18 @@ int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n)
 		}
 		if (got > 0)
 			req.param = ids[got - 1];
+		seen += got > 0 ? (size_t)got : 0;
+		if (!err && seen > OVLCTL_MAX_MOUNTS)
+			err = -E2BIG;
 	} while (!err && got == 512);
 out:
 	free(sm);
 	if (err) {
 		ovlctl_free_rawmnts(m, *n);
 		*n = 0;
+		free(*all);
+		*all = NULL;
+		*nall = 0;
 		return err;
 	}
 	*out = m;
@@ -243,6 +280,7 @@ out:
 static int walk(int fd, unsigned long dir,
 		int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
 {
+	unsigned int n = 0;
 	int err = 0;
 
 	for (;;) {
@@ -255,6 +293,8 @@ static int walk(int fd, unsigned long dir,
 			return errno == ENOENT ? 0 : -errno;
 		fd = next;
 		err = fstat(fd, &st) ? -errno : fn(arg, fd, st.st_ino);
+		if (!err && ++n > OVLCTL_MAX_MNTNS)
+			err = -E2BIG;
 		if (err)
 			break;
 	}
@@ -344,41 +384,89 @@ static int recv_fd(int sock)
 	if (len < 0)
 		return -errno;
 	c = CMSG_FIRSTHDR(&m.msg);
-	if (len != 1 || !c || c->cmsg_type != SCM_RIGHTS ||
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EPROTO;
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (len != 1) {
+		close(fd);
+		return -EPROTO;
+	}
 	return fd;
 }
 
-int ovlctl_mntns_root(int nsfd)
+uint64_t ovlctl_unique_mnt_id(int fd)
 {
-	int sv[2], fd, st;
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, OVLCTL_STATX_MNT_ID_UNIQUE, &stx) ||
+	    !(stx.stx_mask & OVLCTL_STATX_MNT_ID_UNIQUE))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+int ovlctl_mntns_open(int nsfd, int *rootfd, int *mountinfo)
+{
+	int sv[2], proc, fd, st, err = 0;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+	*rootfd = *mountinfo = -1;
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (proc < 0)
 		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		err = -errno;
+		close(proc);
+		return err;
+	}
 	pid = fork();
 	if (pid < 0) {
-		fd = -errno;
+		err = -errno;
+		close(proc);
 		close(sv[0]);
 		close(sv[1]);
-		return fd;
+		return err;
 	}
 	if (!pid) {
-		/* Joining makes that namespace's root our root */
+		/*
+		 * Joining makes that namespace's root our root; our /proc
+		 * (opened before) then shows its mount table, seen from it.
+		 */
 		close(sv[0]);
 		if (setns(nsfd, CLONE_NEWNS))
 			_exit(1);
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || send_fd(sv[1], fd))
+			_exit(1);
+		fd = openat(proc, "thread-self/mountinfo",
+			    O_RDONLY | O_CLOEXEC);
 		_exit(fd < 0 || send_fd(sv[1], fd) ? 1 : 0);
 	}
+	close(proc);
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
-	close(sv[0]);
-	if (waitpid(pid, &st, 0) < 0 && fd >= 0) {
-		close(fd);
-		fd = -ECHILD;
+	/* Joining or opening can block (a root on a dead NFS server) */
+	for (fd = 0; fd < 2 && !err; fd++) {
+		if (poll(&(struct pollfd){ .fd = sv[0], .events = POLLIN }, 1,
+			 OVLCTL_MNTNS_ROOT_TIMEOUT_MS) != 1) {
+			kill(pid, SIGKILL);
+			err = -ETIMEDOUT;
+			break;
+		}
+		err = recv_fd(sv[0]);
+		if (err >= 0) {
+			*(fd ? mountinfo : rootfd) = err;
+			err = 0;
+		}
 	}
-	return fd;
+	close(sv[0]);
+	if (waitpid(pid, &st, 0) < 0 && !err)
+		err = -ECHILD;
+	if (err) {
+		if (*rootfd >= 0)
+			close(*rootfd);
+		if (*mountinfo >= 0)
+			close(*mountinfo);
+		*rootfd = *mountinfo = -1;
+	}
+	return err;
 }

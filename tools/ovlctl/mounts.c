@@ -52,6 +52,8 @@ struct nsmounts {
 	ino_t ns;
 	struct rawmnt *m;
 	size_t n;
+	uint64_t *ids; /* every mount listed, ascending */
+	size_t nids;
 };
 
 struct scan {
@@ -481,7 +483,7 @@ static int ns_overlays(struct scan *s, int nsfd, ino_t ns,
 	n = &s->ns[s->nns];
 	memset(n, 0, sizeof(*n));
 	n->ns = ns;
-	err = ovlctl_listmount_overlays(nsfd, &n->m, &n->n);
+	err = ovlctl_listmount_overlays(nsfd, &n->m, &n->n, &n->ids, &n->nids);
 	if (err)
 		return err;
 	s->nns++;
@@ -495,13 +497,37 @@ static int ns_overlays(struct scan *s, int nsfd, ino_t ns,
  * list another namespace's mounts with their options (before 6.11), or
  * another -errno.
  */
+static int cmp_ids(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
 static int listmount_view(struct scan *s, int nsfd, int rootfd, bool untrusted,
 			  ino_t ns, pid_t pid)
 {
 	const struct nsmounts *n;
+	uint64_t root;
 	size_t i;
 	int err = ns_overlays(s, nsfd, ns, &n);
 
+	/*
+	 * The kernel lists another namespace's mounts from what it takes
+	 * for that namespace's root: on 6.12 the first mount on top of the
+	 * root mount, which a system still running from its initramfs does
+	 * not have, so only part of the tree is listed. Trust the listing
+	 * only when it holds this view's own root.
+	 */
+	root = err ? 0 : ovlctl_unique_mnt_id(rootfd);
+	if (!err && (!root || !bsearch(&root, n->ids, n->nids, sizeof(*n->ids),
+				       cmp_ids))) {
+		ovlctl_log(
+			OVLCTL_DEBUG,
+			"listmount(2) of mount namespace %lu does not reach the root of pid %d: reading mountinfo",
+			(unsigned long)ns, (int)pid);
+		return -EXDEV;
+	}
 	for (i = 0; !err && i < n->n; i++)
 		err = add_overlay(s, &n->m[i], rootfd, untrusted, ns, pid);
 	return err;
@@ -546,12 +572,20 @@ static int read_view(struct scan *s, const char *dir, pid_t pid, ino_t ns)
 		}
 		err = -listmount_view(s, nsfd, rootfd, untrusted, ns, pid);
 		close(nsfd);
-		if (err != ENOSYS)
+		if (err != ENOSYS && err != ENOENT && err != EPERM &&
+		    err != EXDEV)
 			goto out;
-		ovlctl_log(
-			OVLCTL_DEBUG,
-			"no listmount(2) of other namespaces: reading mountinfo");
-		s->use_listmount = 0;
+		if (err == ENOSYS) {
+			ovlctl_log(
+				OVLCTL_DEBUG,
+				"no listmount(2) of other namespaces: reading mountinfo");
+			s->use_listmount = 0;
+		}
+		/*
+		 * ENOENT or EPERM with the namespace held open: listmount
+		 * refuses a namespace we lack CAP_SYS_ADMIN over, which is
+		 * not "gone". Its mountinfo answers, or says we may not look.
+		 */
 	}
 	snprintf(path, sizeof(path), "%s/mountinfo", dir);
 	f = fopen(path, "re");
@@ -725,38 +759,38 @@ static int list_pids(pid_t **pids, size_t *n)
 static int pinned_ns(void *arg, int nsfd, ino_t ino)
 {
 	struct scan *s = arg;
-	const struct nsmounts *n;
-	bool untrusted = false;
+	int rootfd, mifd, err;
 	struct statfs sfs;
-	int rootfd = -1, err;
+	bool untrusted;
 	size_t i;
+	FILE *f;
 
 	for (i = 0; i < s->nviews; i++)
 		if (s->views[i].ns == ino)
 			return 0;
-	err = ns_overlays(s, nsfd, ino, &n);
-	if (err == -ENOENT)
-		return 0; /* gone meanwhile */
-	if (err && err != -ENOMEM) {
+	err = ovlctl_mntns_open(nsfd, &rootfd, &mifd);
+	if (err) {
+		/* Not looked into: its overlays are unknown */
+		ovlctl_log(
+			OVLCTL_INFO,
+			"mount namespace %lu (no process in it): cannot look into it: %s",
+			(unsigned long)ino, strerror(-err));
 		note_failure(s, 0, -err);
 		return 0;
 	}
-	if (err || !n->n)
-		return err;
-	rootfd = ovlctl_mntns_root(nsfd);
-	if (rootfd < 0)
-		ovlctl_log(
-			OVLCTL_INFO,
-			"mount namespace %lu (no process in it): cannot open its root: %s",
-			(unsigned long)ino, strerror(-rootfd));
-	else
-		untrusted = !fstatfs(rootfd, &sfs) &&
-			    sfs.f_type == OVERLAYFS_SUPER_MAGIC;
-	for (i = 0; !err && i < n->n; i++)
-		err = add_overlay(s, &n->m[i], rootfd, untrusted, ino, 0);
-	if (rootfd >= 0)
-		close(rootfd);
-	return err;
+	untrusted = !fstatfs(rootfd, &sfs) &&
+		    sfs.f_type == OVERLAYFS_SUPER_MAGIC;
+	f = fdopen(mifd, "re");
+	if (!f) {
+		err = -errno;
+		close(mifd);
+	} else {
+		err = -mountinfo_view(s, f, "mountinfo of a pinned namespace",
+				      rootfd, untrusted, ino, 0);
+		fclose(f);
+	}
+	close(rootfd);
+	return err == -ENOMEM ? err : (err ? (note_failure(s, 0, -err), 0) : 0);
 }
 
 static int scan(struct scan *s)
@@ -790,8 +824,10 @@ static int scan(struct scan *s)
 			err = 0;
 		}
 	}
-	for (i = 0; i < s->nns; i++)
+	for (i = 0; i < s->nns; i++) {
 		ovlctl_free_rawmnts(s->ns[i].m, s->ns[i].n);
+		free(s->ns[i].ids);
+	}
 	free(s->ns);
 	s->ns = NULL;
 	s->nns = 0;

@@ -3,6 +3,7 @@
 #define OVLCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -155,10 +156,14 @@ const struct ovlctl_kmod *ovlctl_kmod(void);
 /*
  * listmount.c: the overlay mounts of mount namespace @nsfd through
  * listmount(2)/statmount(2): 0 (*@out: malloc()ed, free with
- * ovlctl_free_rawmnts()), -ENOSYS when this kernel cannot list another
- * namespace's mounts with their options (before 6.11), or -errno.
+ * ovlctl_free_rawmnts(); *@ids: every mount's unique id, ascending,
+ * malloc()ed), -ENOSYS when this kernel cannot list another namespace's
+ * mounts with their options (before 6.11), or -errno.
  */
-int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n);
+int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n,
+			      uint64_t **ids, size_t *nids);
+/* listmount.c: the unique mount id of the mount @fd is on (0: unknown) */
+uint64_t ovlctl_unique_mnt_id(int fd);
 void ovlctl_free_rawmnts(struct rawmnt *m, size_t n);
 /*
  * listmount.c: call @fn(@arg, nsfd, ino) for every mount namespace of the
@@ -167,10 +172,11 @@ void ovlctl_free_rawmnts(struct rawmnt *m, size_t n);
  */
 int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg);
 /*
- * listmount.c: the root directory of mount namespace @nsfd (O_PATH), opened
- * by a child that joined it: an fd or -errno.
+ * listmount.c: the root directory of mount namespace @nsfd (*@rootfd,
+ * O_PATH) and its mount table (*@mountinfo), opened by a child that joined
+ * it: 0 or -errno.
  */
-int ovlctl_mntns_root(int nsfd);
+int ovlctl_mntns_open(int nsfd, int *rootfd, int *mountinfo);
 
 /* All overlay mounts; 0 or -errno. Free with ovlctl_free_mounts(). */
 int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n);
