@@ -1587,7 +1587,7 @@ TEST_F(cli, in_use_in_a_pinned_namespace)
 	ASSERT_EQ(0, umount(e->l.merged));
 
 	EXPECT_EQ(RS_EXIT_BUSY,
-		  OVLCTL("-J", "check", "--lower", e->l.lower, "--upper",
+		  OVLCTL("-J", "-vv", "check", "--lower", e->l.lower, "--upper",
 			 e->l.upper, "--work", e->l.work, "--no-volatile"))
 	RS_LOG_LAST;
 	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", "in-use"))

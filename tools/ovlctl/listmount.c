@@ -17,7 +17,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -333,68 +332,6 @@ int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
 	return err;
 }
 
-/* One byte of data and room for one fd: the message both ends use */
-struct fd_msg {
-	char data;
-	struct iovec iov;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		size_t align; /* as struct cmsghdr's first member */
-	} cbuf;
-	struct msghdr msg;
-};
-
-static void fd_msg_init(struct fd_msg *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->iov = (struct iovec){ .iov_base = &m->data, .iov_len = 1 };
-	m->msg = (struct msghdr){
-		.msg_iov = &m->iov,
-		.msg_iovlen = 1,
-		.msg_control = m->cbuf.buf,
-		.msg_controllen = sizeof(m->cbuf.buf),
-	};
-}
-
-/* Pass @fd over @sock */
-static int send_fd(int sock, int fd)
-{
-	struct fd_msg m;
-	struct cmsghdr *c;
-
-	fd_msg_init(&m);
-	c = CMSG_FIRSTHDR(&m.msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m.msg, 0) == 1 ? 0 : -errno;
-}
-
-/* An fd from @sock, or -errno */
-static int recv_fd(int sock)
-{
-	struct fd_msg m;
-	struct cmsghdr *c;
-	ssize_t len;
-	int fd;
-
-	fd_msg_init(&m);
-	len = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
-	if (len < 0)
-		return -errno;
-	c = CMSG_FIRSTHDR(&m.msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (len != 1) {
-		close(fd);
-		return -EPROTO;
-	}
-	return fd;
-}
-
 uint64_t ovlctl_unique_mnt_id(int fd)
 {
 	struct statx stx;
@@ -405,62 +342,67 @@ uint64_t ovlctl_unique_mnt_id(int fd)
 	return stx.stx_mnt_id;
 }
 
+/*
+ * A child joins the namespace and waits there; its /proc entries are then
+ * that namespace's root and mount table, as for any process in it.
+ */
 int ovlctl_mntns_open(int nsfd, int *rootfd, int *mountinfo)
 {
-	int sv[2], proc, fd, st, err = 0;
+	int ready[2], release[2], st, err = 0;
+	char path[64], c = 0;
 	pid_t pid;
 
 	*rootfd = *mountinfo = -1;
-	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (proc < 0)
+	if (pipe2(ready, O_CLOEXEC))
 		return -errno;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+	if (pipe2(release, O_CLOEXEC)) {
 		err = -errno;
-		close(proc);
+		close(ready[0]);
+		close(ready[1]);
 		return err;
 	}
 	pid = fork();
-	if (pid < 0) {
-		err = -errno;
-		close(proc);
-		close(sv[0]);
-		close(sv[1]);
-		return err;
-	}
 	if (!pid) {
-		/*
-		 * Joining makes that namespace's root our root; our /proc
-		 * (opened before) then shows its mount table, seen from it.
-		 */
-		close(sv[0]);
+		close(ready[0]);
+		close(release[1]);
 		if (setns(nsfd, CLONE_NEWNS))
 			_exit(1);
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || send_fd(sv[1], fd))
+		if (write(ready[1], &c, 1) != 1)
 			_exit(1);
-		fd = openat(proc, "thread-self/mountinfo",
-			    O_RDONLY | O_CLOEXEC);
-		_exit(fd < 0 || send_fd(sv[1], fd) ? 1 : 0);
+		/* Until the parent has looked: EOF when it closes its end */
+		while (read(release[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0);
 	}
-	close(proc);
-	close(sv[1]);
-	/* Joining or opening can block (a root on a dead NFS server) */
-	for (fd = 0; fd < 2 && !err; fd++) {
-		if (poll(&(struct pollfd){ .fd = sv[0], .events = POLLIN }, 1,
-			 OVLCTL_MNTNS_ROOT_TIMEOUT_MS) != 1) {
+	if (pid < 0)
+		err = -errno;
+	close(ready[1]);
+	close(release[0]);
+	/* Joining can block (a root on a dead NFS server): not for long */
+	if (!err && (poll(&(struct pollfd){ .fd = ready[0], .events = POLLIN },
+			  1, OVLCTL_MNTNS_ROOT_TIMEOUT_MS) != 1 ||
+		     read(ready[0], &c, 1) != 1))
+		err = -ETIMEDOUT;
+	if (!err) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+		*rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+		*mountinfo = open(path, O_RDONLY | O_CLOEXEC);
+		if (*rootfd < 0 || *mountinfo < 0)
+			err = -errno;
+	}
+	close(ready[0]);
+	close(release[1]);
+	if (pid > 0 && err == -ETIMEDOUT) {
+		/* Stuck where a signal cannot reach: not waited for */
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, WNOHANG);
+	} else if (pid > 0) {
+		if (err)
 			kill(pid, SIGKILL);
-			err = -ETIMEDOUT;
-			break;
-		}
-		err = recv_fd(sv[0]);
-		if (err >= 0) {
-			*(fd ? mountinfo : rootfd) = err;
-			err = 0;
-		}
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
 	}
-	close(sv[0]);
-	if (waitpid(pid, &st, 0) < 0 && !err)
-		err = -ECHILD;
 	if (err) {
 		if (*rootfd >= 0)
 			close(*rootfd);

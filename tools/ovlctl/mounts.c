@@ -789,6 +789,11 @@ static int pinned_ns(void *arg, int nsfd, ino_t ino)
 				      rootfd, untrusted, ino, 0);
 		fclose(f);
 	}
+	if (err)
+		ovlctl_log(
+			OVLCTL_INFO,
+			"mount namespace %lu (no process in it): its mount table: %s",
+			(unsigned long)ino, strerror(-err));
 	close(rootfd);
 	return err == -ENOMEM ? err : (err ? (note_failure(s, 0, -err), 0) : 0);
 }
