@@ -107,7 +107,7 @@ add_bin() {
 }
 
 build_initramfs() {
-	local root=$out/initramfs m line path name ko
+	local root=$out/initramfs m line path name ko lib
 	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,tests,lib/modules/extra}
 	cp /bin/busybox "$root/bin/busybox"
 	# dmsetup (and its libraries) to inject writeback errors with dm-error.
@@ -116,6 +116,11 @@ build_initramfs() {
 	add_bin "$root" "$(command -v mkfs.ext4)" sbin/mkfs.ext4
 	# ovlctl, for its guest tests and the demo.
 	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
+	# ovlctl opens libkmod when it first needs it (dlopen): ldd cannot
+	# see it, the guest needs it all the same
+	lib=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ { print $NF; exit }')
+	[ -n "$lib" ] || die "no libkmod.so.2 on the host (ldconfig -p)"
+	add_bin "$root" "$lib" "${lib#/}"
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
