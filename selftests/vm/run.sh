@@ -118,7 +118,7 @@ build_initramfs() {
 	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
 	# ovlctl opens libkmod when it first needs it (dlopen): ldd cannot
 	# see it, the guest needs it all the same
-	lib=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ { print $NF; exit }')
+	lib=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ && !n++ { print $NF }')
 	[ -n "$lib" ] || die "no libkmod.so.2 on the host (ldconfig -p)"
 	add_bin "$root" "$lib" "${lib#/}"
 	install -m 0755 "$here/init.sh" "$root/init"
