@@ -17,7 +17,7 @@ NEED_KDIR = $(if $(KDIR),,$(error no kernel build dir for $(KERNELRELEASE): set 
 DESTDIR ?=
 PREFIX ?= /usr
 KERNEL ?= stock-6.12
-ALL_KERNELS := stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12
+ALL_KERNELS := stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12 patched-7.3
 DEBUG_KERNELS := patched-6.1-debug patched-6.12-debug
 
 CHECKPATCH = $(shell scripts/linux-source-files.sh checkpatch)/checkpatch.pl

@@ -6,26 +6,32 @@
 # config/VER/*.config), in one
 # incremental build dir, so a bisect never lands on a commit that does not
 # build. After the last patch, also build the in-tree selftests.
-#   bisect.sh VER           (default: 6.12 and 6.1, one after the other)
+#   bisect.sh VER           (default: 7.3, 6.12 and 6.1, one after the other)
 # BISECT_DIR (default build/bisect) holds the sources and objects.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 jobs=${JOBS:-$(nproc)}
-vers=${1:-6.12 6.1}
+vers=${1:-7.3 6.12 6.1}
 
 log() { echo "bisect.sh[$ver]: $*" >&2; }
 
+# The objects of the C files under fs/ the series touches.
+touched_objs() {
+	sed -n 's|^+++ b/\(fs/[^ ]*\)\.c$|\1.o|p' "$here/$ver"/0*.patch |
+		{ grep -v '^fs/overlayfs/' || true; } | LC_ALL=C sort -u
+}
+
 # Warnings and errors in the files the series touches, without line numbers.
 touched_warnings() {
-	grep -E 'fs/(overlayfs|super|ioctl)\S*: (warning|error)' "$1" |
+	grep -E 'fs/(overlayfs|super|ioctl|namespace|fserror)\S*: (warning|error)' "$1" |
 		sed -E 's/:[0-9]+(:[0-9]+)?: /: /' | LC_ALL=C sort -u || true
 }
 
 for ver in $vers; do
-	tarball=/usr/src/linux-source-$ver.tar.xz
-	[ -f "$tarball" ] || { log "$tarball missing; run 'make deps'"; exit 1; }
+	# The host's linux-source-VER, or the one kernel.sh fetches (7.3)
+	tarball=$("$top/selftests/vm/kernel.sh" source "$ver") || exit 1
 	work=${BISECT_DIR:-$top/build/bisect}/$ver
 	src=$work/src
 	obj=$work/obj
@@ -44,9 +50,11 @@ for ver in $vers; do
 	# the patches, so they are compared without them.
 	log "building the touched files of the pristine tree"
 	# An earlier run's objects would hide the warnings: compile them again
-	rm -f "$obj"/fs/super.o "$obj"/fs/ioctl.o "$obj"/fs/overlayfs/*.o
+	objs=$(touched_objs)
+	for o in $objs; do rm -f "$obj/$o"; done
+	rm -f "$obj"/fs/overlayfs/*.o
 	make -s -C "$src" O="$obj" ARCH=x86_64 -j"$jobs" W=1 \
-		fs/overlayfs/ fs/super.o fs/ioctl.o >"$work/build-0.log" 2>&1 ||
+		fs/overlayfs/ $objs >"$work/build-0.log" 2>&1 ||
 		{ tail -20 "$work/build-0.log"; log "the pristine tree does not build"; exit 1; }
 	touched_warnings "$work/build-0.log" >"$work/known-warnings"
 	n=0
@@ -71,8 +79,10 @@ for ver in $vers; do
 	make -s -C "$src" O="$obj" ARCH=x86_64 headers_install >/dev/null
 	# The 6.1 lib.mk does not create OUTPUT
 	mkdir -p "$obj/kselftest"
+	# Ours only: mainline's other overlayfs tests need libcap-dev
 	make -s -C "$src/tools/testing/selftests/filesystems/overlayfs" \
-		OUTPUT="$obj/kselftest" KHDR_INCLUDES="-isystem $obj/usr/include" ||
+		OUTPUT="$obj/kselftest" KHDR_INCLUDES="-isystem $obj/usr/include" \
+		"$obj/kselftest/volatile_reuse" ||
 		{ log "the selftests do not build"; exit 1; }
 	log "all $n prefixes build"
 done

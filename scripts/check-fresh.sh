@@ -147,7 +147,7 @@ inside() {
 		chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			OVLVOL_CACHE="$cache" \
-			KERNELS="${FRESH_KERNELS:-stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12}" \
+			KERNELS="${FRESH_KERNELS:-stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12 patched-7.3}" \
 			bash -c "cd /src/ovl-volatile && $*"
 	fi >"$logs/$name.log" 2>&1 || rc=$?
 	log "$name: exit $rc in $(($(date +%s) - t0))s (log: $logs/$name.log)"
@@ -174,7 +174,7 @@ no_kernel_installed() {
 # waited for (kernel.sh holds its lock while it builds).
 bind_host_kernels() {
 	local d k
-	for k in patched-6.1 patched-6.12; do
+	for k in patched-6.1 patched-6.12 patched-7.3; do
 		[ -e "$cache/.lock-$k" ] && flock "$cache/.lock-$k" true
 	done
 	for d in "$cache"/patched/*/build/.done; do

@@ -12,7 +12,7 @@ PATH=$PATH:/usr/sbin:/sbin
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${OVLVOL_BUILD:-$top/build}
-kernels=${KERNELS:-stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12}
+kernels=${KERNELS:-stock-6.1 stock-6.12 stock-7.x patched-6.1 patched-6.12 patched-7.3}
 start=$(date +%s)
 
 "$top/scripts/deps.sh" test deb || exit 1

@@ -200,6 +200,7 @@ struct ovl_case_env {
 	pid_t holder; /* holds an overlay in another mount namespace */
 	int release_fd; /* closing it lets the holder go */
 	int kmsg; /* a kernel log reader, closed at the end */
+	char fclog[4096]; /* the fs_context log of the last mount */
 	int reuse_off; /* volatile_reuse to be switched back on: 1 overlay's,
 			* 2 ovlvol's
 			*/
@@ -289,6 +290,70 @@ static inline void ovl_case_env_fini(struct ovl_case_env *e)
 	e->mnt[0] = '\0';
 }
 
+#define OVL_FSCONFIG_SET_FLAG 0
+#define OVL_FSCONFIG_SET_STRING 1
+#define OVL_FSCONFIG_CMD_CREATE 6
+#define OVL_FSOPEN_CLOEXEC 0x1
+#define OVL_FSMOUNT_CLOEXEC 0x1
+#define OVL_MOVE_MOUNT_F_EMPTY_PATH 0x4
+
+/*
+ * Mount overlayfs with comma-separated @opts on @merged through the mount
+ * API (fsopen(2) and fsconfig(2)), and keep what the filesystem context
+ * logged in @e->fclog, where such callers read why a mount was refused.
+ * Through the legacy option parser (6.1) the log stays empty and reasons
+ * go to the kernel log only.
+ */
+static inline int ovl_case_fsmount(struct ovl_case_env *e, const char *merged,
+				   const char *opts)
+{
+	char buf[4 * PATH_MAX], msg[1024], *tok, *save, *val;
+	size_t used = 0;
+	int fd, mfd, ret = 0;
+	ssize_t n;
+
+	e->fclog[0] = '\0';
+	fd = syscall(SYS_fsopen, "overlay", OVL_FSOPEN_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(buf, sizeof(buf), "%s", opts);
+	for (tok = strtok_r(buf, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		val = strchr(tok, '=');
+		if (val)
+			*val++ = '\0';
+		if (syscall(SYS_fsconfig, fd,
+			    val ? OVL_FSCONFIG_SET_STRING :
+				  OVL_FSCONFIG_SET_FLAG,
+			    tok, val, 0))
+			ret = -errno;
+	}
+	if (!ret &&
+	    syscall(SYS_fsconfig, fd, OVL_FSCONFIG_CMD_CREATE, NULL, NULL, 0))
+		ret = -errno;
+	if (!ret) {
+		mfd = syscall(SYS_fsmount, fd, OVL_FSMOUNT_CLOEXEC, 0);
+		if (mfd < 0) {
+			ret = -errno;
+		} else {
+			if (syscall(SYS_move_mount, mfd, "", AT_FDCWD, merged,
+				    OVL_MOVE_MOUNT_F_EMPTY_PATH))
+				ret = -errno;
+			close(mfd);
+		}
+	}
+	/* One message per read, until the log is empty */
+	while ((n = read(fd, msg, sizeof(msg) - 1)) > 0 &&
+	       used + n + 2 < sizeof(e->fclog)) {
+		memcpy(e->fclog + used, msg, n);
+		used += n;
+		e->fclog[used++] = '\n';
+		e->fclog[used] = '\0';
+	}
+	close(fd);
+	return ret;
+}
+
 /* Mount the layers of @e with workdir @work on @merged, plus @extra. */
 static inline int ovl_case_mount(struct ovl_case_env *e, const char *merged,
 				 const char *work, const char *extra)
@@ -298,7 +363,22 @@ static inline int ovl_case_mount(struct ovl_case_env *e, const char *merged,
 	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s%s",
 		 e->l.lower, e->l.upper, work, extra ? "," : "",
 		 extra ? extra : "");
-	return mount("overlay", merged, "overlay", 0, opts) ? -errno : 0;
+	return ovl_case_fsmount(e, merged, opts);
+}
+
+/*
+ * Did the last mount name @reason where its caller reads it? The upstream
+ * series logs every refusal in the fs_context log; the distribution series
+ * leave some in the kernel log only (a reader opened as e->kmsg before the
+ * mount), and 6.1's legacy option parser all of them.
+ */
+static inline int ovl_case_has_reason(struct ovl_case_env *e,
+				      const char *reason)
+{
+	if (ovl_log_has_reason(e->fclog, reason))
+		return 1;
+	return !ovl_kernel_upstream() && e->kmsg >= 0 &&
+	       ovl_kmsg_has_reason(e->kmsg, reason);
 }
 
 /* A volatile overlay of the layers of @e with workdir @work at merged2. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers of the volatile reuse selftests: the kernel's identities
- * (FS_IOC_GETFSINSTANCE, the overlay load UUID), the checkpoint xattr,
+ * (statmount(2) or the distribution ioctl, the overlay load UUID), the checkpoint xattr,
  * reasons from the kernel log, module reload, and an upper filesystem on
  * a device-mapper device that can be switched to the error target.
  */
@@ -32,7 +32,7 @@
 #include <linux/ovl_volatile.h>
 
 #ifndef FS_IOC_GETFSINSTANCE
-/* From the patch series' include/uapi/linux/fs.h */
+/* The distribution series' ioctl (include/uapi/linux/fs.h there) */
 struct fs_instance {
 	__u64 id;
 	__u32 wb_err;
@@ -43,6 +43,46 @@ struct fs_instance {
 
 #define FS_IOC_GETFSINSTANCE _IOR(0x15, 0x80, struct fs_instance)
 #endif
+
+/*
+ * The upstream series reports the ids with statmount(2) instead: the
+ * superblock fields of struct statmount it adds, at their offsets, so
+ * that the test builds against any installed headers.
+ */
+#ifndef __NR_statmount
+#define __NR_statmount 457
+#endif
+#define OVL_STATMOUNT_BY_FD 0x00000001U
+#define OVL_STATMOUNT_SB_INSTANCE 0x00008000U
+#define OVL_STATMOUNT_SB_ERRORS 0x00010000U
+
+struct ovl_mnt_id_req {
+	__u32 size;
+	__u32 mnt_fd;
+	__u64 mnt_id;
+	__u64 param;
+	__u64 mnt_ns_id;
+};
+
+struct ovl_statmount {
+	__u32 size;
+	__u32 mnt_opts;
+	__u64 mask;
+	__u8 other[152]; /* up to the upstream series' fields */
+	__u64 sb_instance_id;
+	__u32 sb_wb_err;
+	__u32 sb_fs_errors;
+	__u64 spare[41];
+};
+
+/* What the kernel says about the superblock a path is on. */
+struct ovl_sb_ids {
+	__u64 id; /* s_instance_id */
+	__u32 wb_err; /* s_wb_err, compare only */
+	__u32 fs_errors; /* filesystem errors reported */
+	__u32 generation; /* i_generation of the path's own inode */
+	int have_gen; /* 0: this fs does not tell the generation */
+};
 
 #define OVL_PARAMS "/sys/module/overlay/parameters/"
 #define OVL_VOLATILE_DIR "work/incompat/volatile"
@@ -183,16 +223,57 @@ static inline int vt_exists(const char *dir, const char *rel)
 	return !vt_join(path, dir, rel) && stat(path, &st) == 0;
 }
 
-/* Identity of the filesystem @path is on; -errno on failure. */
-static inline int ovl_fs_instance(const char *path, struct fs_instance *fi)
+/* statmount(2) of the upstream series; -errno on failure. */
+static inline int ovl_sb_ids_statmount(int fd, struct ovl_sb_ids *ids)
 {
+	struct ovl_mnt_id_req req = {
+		.size = sizeof(req),
+		.mnt_fd = fd,
+		.param = OVL_STATMOUNT_SB_INSTANCE | OVL_STATMOUNT_SB_ERRORS,
+	};
+	struct ovl_statmount sm;
+	int gen;
+
+	memset(&sm, 0, sizeof(sm));
+	if (syscall(__NR_statmount, &req, &sm, sizeof(sm),
+		    OVL_STATMOUNT_BY_FD) < 0)
+		return -errno;
+	/* A kernel without the fields does not set their bits */
+	if ((sm.mask & (OVL_STATMOUNT_SB_INSTANCE | OVL_STATMOUNT_SB_ERRORS)) !=
+	    (OVL_STATMOUNT_SB_INSTANCE | OVL_STATMOUNT_SB_ERRORS))
+		return -EOPNOTSUPP;
+	ids->id = sm.sb_instance_id;
+	ids->wb_err = sm.sb_wb_err;
+	ids->fs_errors = sm.sb_fs_errors;
+	/* ext4 and xfs tell the generation, tmpfs does not */
+	ids->have_gen = ioctl(fd, FS_IOC_GETVERSION, &gen) == 0;
+	ids->generation = ids->have_gen ? (__u32)gen : 0;
+	return 0;
+}
+
+/* Identity of the filesystem @path is on; -errno on failure. */
+static inline int ovl_fs_instance(const char *path, struct ovl_sb_ids *ids)
+{
+	struct fs_instance fi;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	memset(fi, 0xff, sizeof(*fi));
-	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, fi) ? -errno : 0;
+	memset(ids, 0, sizeof(*ids));
+	/* Else the distribution series' ioctl, or no ids at all */
+	ret = ovl_sb_ids_statmount(fd, ids);
+	if (ret) {
+		memset(&fi, 0xff, sizeof(fi));
+		ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi) ? -errno : 0;
+		if (!ret) {
+			ids->id = fi.id;
+			ids->wb_err = fi.wb_err;
+			ids->fs_errors = fi.fs_errors;
+			ids->generation = fi.generation;
+			ids->have_gen = 1;
+		}
+	}
 	close(fd);
 	return ret;
 }
@@ -206,10 +287,27 @@ static inline const char *ovl_uname_release(void)
 	return u.release;
 }
 
+/*
+ * Does the running kernel carry the upstream series (ids from statmount(2))?
+ * It reports every refusal in the fs_context log, and its tests read the
+ * reasons there only.
+ */
+static inline int ovl_kernel_upstream(void)
+{
+	struct ovl_sb_ids ids;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return 0;
+	ret = ovl_sb_ids_statmount(fd, &ids) == 0;
+	close(fd);
+	return ret;
+}
+
 /* Does the running kernel carry the patch series? */
 static inline int ovl_kernel_has_reuse(void)
 {
-	struct fs_instance fi;
+	struct ovl_sb_ids fi;
 	struct stat st;
 
 	return ovl_fs_instance("/", &fi) == 0 &&

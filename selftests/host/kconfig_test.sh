@@ -12,8 +12,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$(dirname "$0")/../tap.sh"
 
 echo "TAP version 13"
-echo "1..4"
-for k in patched-6.1 patched-6.12 patched-6.1-debug patched-6.12-debug; do
+echo "1..5"
+for k in patched-6.1 patched-6.12 patched-7.3 patched-6.1-debug patched-6.12-debug; do
 	if log=$("$top/selftests/vm/kernel.sh" config "$k" 2>&1); then
 		ok 0 "$k" "every fragment option sticks"
 	else

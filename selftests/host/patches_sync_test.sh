@@ -28,23 +28,87 @@ from_series() { # VER PATH
 from_project() { # PATH
 	case $1 in
 	include/*) cat "$top/$1" ;;
-	$sub/*) sed 's|^#include "kselftest_harness.h"$|#include "../../kselftest_harness.h"|' \
-		"$top/selftests/${1#"$sub"/}" ;;
+	$sub/ovl_volatile.h) cat "$top/include/uapi/linux/ovl_volatile.h" ;;
+	$sub/*) sed -e 's|^#include "kselftest_harness.h"$|#include "../../kselftest_harness.h"|' \
+		-e "$incl" "$top/selftests/${1#"$sub"/}" ;;
 	esac
 }
 
-for ver in 6.12 6.1; do
+check() { # NAME: compare what the project and the series hold
+	n=$((n + 1))
+	if diff -u <(from_project "$path") <(from_series "$ver" "$path") >/tmp/.ovlvol-sync.$$; then
+		lines+=("ok $n $ver:$path")
+	else
+		lines+=("not ok $n $ver:$path differs from the project's source (run patches/refresh.sh)")
+		lines+=("$(head -20 /tmp/.ovlvol-sync.$$ | sed 's/^/# /')")
+		failed=$((failed + 1))
+	fi
+}
+
+# The upstream series keeps the checkpoint struct private to fs/overlayfs:
+# compile both definitions side by side and demand the same size, the same
+# offset and size of every field of the project's struct, and the same
+# constants.
+layout() { # VER
+	local d=/tmp/.ovlvol-layout.$$ fields f
+	mkdir -p "$d"
+	from_series "$1" fs/overlayfs/overlayfs.h >"$d/series.h"
+	awk '/^#define OVL_VOLATILE_CKPT_MAGIC/ { on = 1 }
+		on { print }
+		on && /^} __packed;/ { exit }' "$d/series.h" |
+		sed 's/OVL_VOLATILE/KOVL_VOLATILE/g; s/ovl_volatile/kovl_volatile/g' >"$d/kernel.h"
+	fields=$(awk '/^struct ovl_volatile_ckpt {/ { on = 1; next }
+		on && /^}/ { exit }
+		on { sub(/;.*/, ""); sub(/\[.*/, ""); print $NF }' \
+		"$top/include/uapi/linux/ovl_volatile.h")
+	{
+		echo '#include <stddef.h>'
+		echo '#include <linux/types.h>'
+		echo '#include "ovl_volatile.h"'
+		echo 'typedef __u8 u8;'
+		echo '#define __packed __attribute__((packed))'
+		cat "$d/kernel.h"
+		echo '#define SAME(f) _Static_assert(offsetof(struct ovl_volatile_ckpt, f) == offsetof(struct kovl_volatile_ckpt, f) && sizeof(((struct ovl_volatile_ckpt *)0)->f) == sizeof(((struct kovl_volatile_ckpt *)0)->f), #f);'
+		echo '_Static_assert(sizeof(struct ovl_volatile_ckpt) == sizeof(struct kovl_volatile_ckpt), "size");'
+		for f in $fields; do echo "SAME($f)"; done
+		for f in CKPT_MAGIC CKPT_V2 CKPT_V2_SIZE CKPT_FLAGS_MASK AUTH_KERNEL AUTH_MODULE; do
+			echo "_Static_assert(OVL_VOLATILE_$f == KOVL_VOLATILE_$f, \"$f\");"
+		done
+		echo 'int main(void) { return 0; }'
+	} >"$d/t.c"
+	n=$((n + 1))
+	if [ -s "$d/kernel.h" ] && [ "$(echo $fields | wc -w)" -ge 10 ] &&
+		cc -fsyntax-only -I "$top/include/uapi/linux" "$d/t.c" >"$d/out" 2>&1; then
+		lines+=("ok $n $1: the series' private checkpoint layout is the project's ($(echo $fields | wc -w) fields)")
+	else
+		lines+=("not ok $n $1: the series' checkpoint layout differs from include/uapi/linux/ovl_volatile.h")
+		lines+=("$(head -20 "$d/out" 2>/dev/null | sed 's/^/# /')")
+		failed=$((failed + 1))
+	fi
+	rm -rf "$d"
+}
+
+for ver in 7.3 6.12 6.1; do
 	grep -qv '^#' "$top/patches/$ver/series" 2>/dev/null || continue
-	for path in include/uapi/linux/ovl_volatile.h \
-		$sub/volatile_reuse.c $sub/ovl_volatile_test.h $sub/ovl_volatile_cases.h; do
+	if from_series "$ver" fs/overlayfs/overlayfs.h | grep -q '^struct ovl_volatile_ckpt {'; then
+		incl='s|^#include <linux/ovl_volatile.h>$|#include "ovl_volatile.h"|'
+		paths="$sub/ovl_volatile.h"
+		layout "$ver"
+		# No uapi header: the module's ABI stays out of the kernel's
 		n=$((n + 1))
-		if diff -u <(from_project "$path") <(from_series "$ver" "$path") >/tmp/.ovlvol-sync.$$; then
-			lines+=("ok $n $ver:$path")
-		else
-			lines+=("not ok $n $ver:$path differs from the project's source (run patches/refresh.sh)")
-			lines+=("$(head -20 /tmp/.ovlvol-sync.$$ | sed 's/^/# /')")
+		if grep -q '^+++ b/include/uapi/linux/ovl_volatile.h' "$top/patches/$ver"/0*.patch; then
+			lines+=("not ok $n $ver: the upstream series adds include/uapi/linux/ovl_volatile.h")
 			failed=$((failed + 1))
+		else
+			lines+=("ok $n $ver: no uapi header for the checkpoint or the module")
 		fi
+	else
+		incl='s|^$||'
+		paths=include/uapi/linux/ovl_volatile.h
+	fi
+	for path in $paths $sub/volatile_reuse.c $sub/ovl_volatile_test.h \
+		$sub/ovl_volatile_cases.h; do
+		check
 	done
 done
 rm -f /tmp/.ovlvol-sync.$$

@@ -193,6 +193,26 @@ TEST(kernel_case_table)
 	}
 }
 
+/*
+ * The upstream kernel series on a filesystem that does not tell inode
+ * generations: the inode number alone is compared, and a different one
+ * still refuses.
+ */
+TEST(binding_generation_unknown)
+{
+	struct ovlctl_verdict_in in;
+
+	baseline(&in);
+	in.binding_gen_unknown = true;
+	in.binding_gen = 0;
+	EXPECT_EQ(OVLCTL_OK, ovlctl_verdict(&in).reason);
+	in.binding = 99;
+	EXPECT_EQ(OVLCTL_BINDING_MISMATCH, ovlctl_verdict(&in).reason);
+	baseline(&in);
+	in.binding_gen = 0;
+	EXPECT_EQ(OVLCTL_BINDING_MISMATCH, ovlctl_verdict(&in).reason);
+}
+
 TEST(fresh_pair)
 {
 	struct ovlctl_verdict_in in;

@@ -13,12 +13,16 @@
 #                                       own compiler (needs root)
 #   kernel.sh patched-6.1|patched-6.12  linux-source-VER + patches/VER/series,
 #                                       tinyconfig + config fragments, built here
+#   kernel.sh patched-7.3               the same for the upstream series, with
+#                                       linux-source-7.3 from $BPO_SUITE
 #   kernel.sh patched-VER-debug         the same with config/debug/*.config on
 #                                       top (KASAN, kmemleak, lockdep, PROVE_RCU)
 #   kernel.sh config patched-VER[-debug]  only configure it and check that every
 #                                       fragment option sticks (no build)
 #   kernel.sh resolve stock-VER         print the release Debian offers now
 #   kernel.sh kdir stock-VER            print only the headers' build dir
+#   kernel.sh source VER                print the linux-source-VER tarball
+#                                       a patched kernel is built from
 #
 # Prints shell assignments on stdout:
 #   KVER=...        the kernel release (uname -r in the guest)
@@ -168,7 +172,10 @@ bpo_apt_init() {
 		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list"
 	# apt dates list files by the server's Last-Modified: a stamp of our
 	# own says when we last asked. A failed update with lists at hand
-	# goes on with them.
+	# goes on with them. stock-7.x and patched-7.3 may ask at once: one
+	# updates, the other waits for it.
+	exec 8>"$a/lock"
+	flock 8
 	if [ -z "$(find "$a" -maxdepth 1 -name updated -mtime -1)" ]; then
 		log "apt-get update ($BPO_BASE, $BPO_SUITE; private lists in $a)"
 		if apt-get "${bpo_apt[@]}" update -q >&2; then
@@ -179,6 +186,8 @@ bpo_apt_init() {
 			die "apt-get update of $BPO_SUITE failed"
 		fi
 	fi
+	flock -u 8
+	exec 8>&-
 }
 
 # The release linux-image-amd64 follows in $BPO_SUITE, and its version.
@@ -264,14 +273,46 @@ stock_bpo() {
 	echo "KCHROOT=$chroot"
 }
 
+# The source of series VER and its Debian version, as "TARBALL PKGVER": the
+# host's linux-source-VER package (bookworm: 6.1, 6.12), or else the one
+# $BPO_SUITE carries now, fetched into the cache. When Debian drops it from
+# there, this fails and says so: the series is then ported to the source
+# Debian carries instead (Documentation/testing.rst).
+patched_source() {
+	local ver=$1 t=/usr/src/linux-source-$1.tar.xz pkgver d
+	if [ -f "$t" ] && pkgver=$(dpkg-query -W -f '${Version}' "linux-source-$ver" 2>/dev/null); then
+		echo "$t $pkgver"
+		return
+	fi
+	case $ver in 6.1 | 6.12) die "$t missing; run 'make deps'" ;; esac
+	bpo_apt_init
+	pkgver=$(apt-cache "${bpo_apt[@]}" policy "linux-source-$ver" |
+		sed -n 's/^ *Candidate: //p')
+	[ -n "$pkgver" ] && [ "$pkgver" != "(none)" ] ||
+		die "$BPO_SUITE has no linux-source-$ver any more: port patches/$ver to the linux-source it carries (Documentation/testing.rst)"
+	d=$cache/source/$ver-$pkgver
+	if [ ! -e "$d/.done" ]; then
+		log "fetching linux-source-$ver $pkgver ($BPO_SUITE)"
+		rm -rf "$d" && mkdir -p "$d/dl"
+		(cd "$d/dl" && apt-get "${bpo_apt[@]}" download -q \
+			"linux-source-$ver=$pkgver" >&2) ||
+			die "cannot download linux-source-$ver $pkgver"
+		dpkg-deb --fsys-tarfile "$d"/dl/*.deb |
+			tar -xO "./usr/src/linux-source-$ver.tar.xz" >"$d/linux-source-$ver.tar.xz" ||
+			die "linux-source-$ver $pkgver holds no linux-source-$ver.tar.xz"
+		rm -rf "$d/dl"
+		touch "$d/.done"
+	fi
+	echo "$d/linux-source-$ver.tar.xz $pkgver"
+}
+
 # patched VER [debug] [config-only]
 patched() {
 	local ver=$1 flavour=${2:-} only=${3:-} tarball pkgver key src build series p kver
 	local frags=("$here"/config/*.config "$here"/config/"$1"/*.config) dir
 	[ "$flavour" = debug ] && frags+=("$here"/config/debug/*.config)
-	tarball=/usr/src/linux-source-$ver.tar.xz
-	[ -f "$tarball" ] || die "$tarball missing; run 'make deps'"
-	pkgver=$(dpkg-query -W -f '${Version}' "linux-source-$ver")
+	read -r tarball pkgver < <(patched_source "$ver") || exit 1
+	[ -n "$tarball" ] || exit 1
 	series=$top/patches/$ver/series
 	# Only what goes into the image: the diffs of files outside
 	# Documentation/ and tools/testing/, so that a docs or selftest change
@@ -365,13 +406,17 @@ kdir)
 	flock 9
 	headers "$(resolve_stock "${2#stock-}")"
 	exit ;;
+source)
+	read -r t _ < <(patched_source "${2:?usage: kernel.sh source VER}") || exit 1
+	echo "$t"
+	exit ;;
 config)
 	case ${2:-} in
-	patched-6.1 | patched-6.12) patched "${2#*-}" "" config ;;
+	patched-6.1 | patched-6.12 | patched-7.3) patched "${2#*-}" "" config ;;
 	patched-6.1-debug | patched-6.12-debug)
 		v=${2#*-}
 		patched "${v%-debug}" debug config ;;
-	*) die "usage: kernel.sh config patched-6.1|patched-6.12[-debug]" ;;
+	*) die "usage: kernel.sh config patched-6.1|patched-6.12[-debug]|patched-7.3" ;;
 	esac
 	exit ;;
 stock-7.x)
@@ -380,8 +425,8 @@ stock-7.x)
 	stock_bpo
 	exit ;;
 stock-6.1 | stock-6.12) kind=stock ;;
-patched-6.1 | patched-6.12 | patched-6.1-debug | patched-6.12-debug) kind=patched ;;
-*) die "usage: kernel.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]" ;;
+patched-6.1 | patched-6.12 | patched-6.1-debug | patched-6.12-debug | patched-7.3) kind=patched ;;
+*) die "usage: kernel.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]|patched-7.3" ;;
 esac
 exec 9>"$cache/.lock-$1"
 flock 9

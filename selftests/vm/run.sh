@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every selftest in a QEMU (TCG) guest booted on one kernel:
-#   run.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12
+#   run.sh stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12|patched-7.3
 #   run.sh patched-6.1-debug|patched-6.12-debug
 #                          the patched kernel with KASAN, kmemleak, lockdep and
 #                          PROVE_RCU (make check-debug): the guest adds a
@@ -35,7 +35,7 @@ if [ "${1:-}" = --demo ]; then
 	mode=demo
 	shift
 fi
-kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]}
+kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]|patched-7.3}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel

@@ -129,6 +129,12 @@ struct ovlctl_verdict_in {
 	struct ovlctl_ident live; /* of the upper fs */
 	uint64_t binding; /* inode number the checkpoint must name */
 	uint32_t binding_gen; /* and its inode generation */
+	/*
+	 * The upstream kernel series on a filesystem that does not tell
+	 * generations (tmpfs): the number alone is compared here, and the
+	 * kernel compares both when it mounts.
+	 */
+	bool binding_gen_unknown;
 };
 
 struct ovlctl_verdict {

@@ -64,8 +64,13 @@ static int read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The patched kernel's ids: statmount(2) fields on the upstream series,
+ * FS_IOC_GETFSINSTANCE on the distribution series.
+ */
 static bool kernel_has_instance_ids(void)
 {
+	struct ovlctl_sb_ids ids;
 	struct fs_instance fi;
 	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int ret;
@@ -73,6 +78,8 @@ static bool kernel_has_instance_ids(void)
 	if (fd < 0)
 		return false;
 	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi) ? errno : 0;
+	if (ret && ret != EPERM && ovlctl_statmount_sb_ids(fd, &ids) == 0)
+		ret = 0;
 	close(fd);
 	/* EPERM: the kernel has it, this caller may not ask */
 	return ret == 0 || ret == EPERM;
@@ -154,11 +161,21 @@ int ovlctl_authority(bool load)
 
 static int ident_kernel(int fd, struct ovlctl_ident *id)
 {
+	struct ovlctl_sb_ids ids;
 	struct fs_instance fi;
 	char buf[64];
+	int err;
 
-	if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi))
-		return -errno;
+	if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi)) {
+		if (errno != ENOTTY)
+			return -errno;
+		err = ovlctl_statmount_sb_ids(fd, &ids);
+		if (err)
+			return err;
+		fi.id = ids.sb_instance;
+		fi.wb_err = ids.wb_err;
+		fi.fs_errors = ids.fs_errors;
+	}
 	id->sb_instance = fi.id;
 	id->errseq = fi.wb_err;
 	id->fs_errors = fi.fs_errors;
@@ -228,13 +245,26 @@ int ovlctl_generation(int authority, int fd, uint32_t *gen)
 {
 	struct ovlvol_ident q;
 	struct fs_instance fi;
-	int ret;
+	int ret, ver;
 
 	if (authority == OVLCTL_AUTH_KERNEL) {
-		if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi))
+		if (!ioctl(fd, FS_IOC_GETFSINSTANCE, &fi)) {
+			*gen = fi.generation;
+			return 0;
+		}
+		if (errno != ENOTTY)
 			return -errno;
-		*gen = fi.generation;
-		return 0;
+		/*
+		 * The upstream series has no call for it: the filesystem's
+		 * own, where it has one (ext4, xfs, btrfs); -ENODATA where
+		 * not (tmpfs), and the kernel checks it at mount time.
+		 */
+		if (!ioctl(fd, FS_IOC_GETVERSION, &ver)) {
+			*gen = (uint32_t)ver;
+			return 0;
+		}
+		return errno == ENOTTY || errno == EOPNOTSUPP ? -ENODATA :
+								-errno;
 	}
 	if (authority != OVLCTL_AUTH_MODULE)
 		return -EOPNOTSUPP;

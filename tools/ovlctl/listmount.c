@@ -39,7 +39,7 @@
 /* include/uapi/linux/mount.h, version 1 of the request (6.11) */
 struct ovlctl_mnt_id_req {
 	__u32 size;
-	__u32 spare;
+	__u32 mnt_fd; /* or mnt_ns_fd (7.x) */
 	__u64 mnt_id;
 	__u64 param;
 	__u64 mnt_ns_id;
@@ -60,6 +60,9 @@ struct ovlctl_mnt_id_req {
 #define OVLCTL_STATMOUNT_MNT_BASIC 0x02U
 #define OVLCTL_STATMOUNT_MNT_POINT 0x10U
 #define OVLCTL_STATMOUNT_MNT_OPTS 0x80U
+#define OVLCTL_STATMOUNT_SB_INSTANCE 0x8000U
+#define OVLCTL_STATMOUNT_SB_ERRORS 0x10000U
+#define OVLCTL_STATMOUNT_BY_FD 0x01U
 
 struct ovlctl_statmount {
 	__u32 size;
@@ -82,9 +85,28 @@ struct ovlctl_statmount {
 	__u32 mnt_root;
 	__u32 mnt_point;
 	__u64 mnt_ns_id;
-	__u64 spare2[49];
+	__u32 fs_subtype;
+	__u32 sb_source;
+	__u32 opt_num;
+	__u32 opt_array;
+	__u32 opt_sec_num;
+	__u32 opt_sec_array;
+	__u64 supported_mask;
+	__u32 mnt_uidmap_num;
+	__u32 mnt_uidmap;
+	__u32 mnt_gidmap_num;
+	__u32 mnt_gidmap;
+	/* The upstream kernel series (patches/7.3) */
+	__u64 sb_instance_id;
+	__u32 sb_wb_err;
+	__u32 sb_fs_errors;
+	__u64 spare2[41];
 	char str[];
 };
+
+_Static_assert(offsetof(struct ovlctl_statmount, sb_instance_id) == 168,
+	       "struct statmount layout");
+_Static_assert(sizeof(struct ovlctl_statmount) == 512, "struct statmount size");
 
 /* include/uapi/linux/nsfs.h */
 #define OVLCTL_NSIO 0xb7
@@ -330,6 +352,32 @@ int ovlctl_each_mntns(int (*fn)(void *arg, int nsfd, ino_t ino), void *arg)
 	else
 		close(self);
 	return err;
+}
+
+int ovlctl_statmount_sb_ids(int fd, struct ovlctl_sb_ids *ids)
+{
+	const __u64 want = OVLCTL_STATMOUNT_SB_INSTANCE |
+			   OVLCTL_STATMOUNT_SB_ERRORS;
+	struct ovlctl_mnt_id_req req = {
+		.size = OVLCTL_MNT_ID_REQ_SIZE_VER1,
+		.mnt_fd = (__u32)fd,
+		.param = want,
+	};
+	struct ovlctl_statmount sm;
+
+	if (fd < 0)
+		return -EBADF;
+	memset(&sm, 0, sizeof(sm));
+	if (syscall(__NR_statmount, &req, &sm, sizeof(sm),
+		    OVLCTL_STATMOUNT_BY_FD))
+		return missing(errno) ? -EOPNOTSUPP : -errno;
+	/* A kernel without the series answers without these bits */
+	if ((sm.mask & want) != want)
+		return -EOPNOTSUPP;
+	ids->sb_instance = sm.sb_instance_id;
+	ids->wb_err = sm.sb_wb_err;
+	ids->fs_errors = sm.sb_fs_errors;
+	return 0;
 }
 
 uint64_t ovlctl_unique_mnt_id(int fd)

@@ -164,6 +164,16 @@ int ovlctl_listmount_overlays(int nsfd, struct rawmnt **out, size_t *n,
 			      uint64_t **ids, size_t *nids);
 /* listmount.c: the unique mount id of the mount @fd is on (0: unknown) */
 uint64_t ovlctl_unique_mnt_id(int fd);
+
+/* The superblock ids of the upstream series, from statmount(2) by fd */
+struct ovlctl_sb_ids {
+	uint64_t sb_instance;
+	uint32_t wb_err; /* compare only */
+	uint32_t fs_errors;
+};
+
+/* 0, -EOPNOTSUPP for a kernel without them, or another -errno */
+int ovlctl_statmount_sb_ids(int fd, struct ovlctl_sb_ids *ids);
 void ovlctl_free_rawmnts(struct rawmnt *m, size_t n);
 /*
  * listmount.c: call @fn(@arg, nsfd, ino) for every mount namespace of the

@@ -577,8 +577,15 @@ static int read_checkpoints(struct ovlctl_state *st)
 	if (st->authority != OVLCTL_AUTH_NONE) {
 		err = ovlctl_generation(st->authority, st->ckpt_fd,
 					&in->binding_gen);
-		if (err)
+		if (err == -ENODATA && st->authority == OVLCTL_AUTH_KERNEL) {
+			ovlctl_log(
+				OVLCTL_DEBUG,
+				"%s: this filesystem does not tell inode generations; the kernel checks the binding's",
+				st->spec.work.path);
+			in->binding_gen_unknown = true;
+		} else if (err) {
 			return authority_failed(st, st->spec.work.path, err);
+		}
 	}
 	return 0;
 }

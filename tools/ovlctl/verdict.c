@@ -121,7 +121,8 @@ struct ovlctl_verdict ovlctl_verdict(const struct ovlctl_verdict_in *in)
 		return refuse(OVLCTL_ERRSEQ_ADVANCED);
 	if (c->fs_errors != in->live.fs_errors)
 		return refuse(OVLCTL_FS_ERROR);
-	if (c->binding != in->binding || c->binding_gen != in->binding_gen)
+	if (c->binding != in->binding ||
+	    (!in->binding_gen_unknown && c->binding_gen != in->binding_gen))
 		return refuse(OVLCTL_BINDING_MISMATCH);
 	if (in->live.remote)
 		return refuse(OVLCTL_REMOTE_UPPER);
