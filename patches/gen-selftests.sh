@@ -9,8 +9,10 @@
 #     volatile_reuse.c, ovl_volatile_test.h, ovl_volatile_cases.h
 #       copies; only the harness include is rewritten to the in-tree path
 #     ovl_volatile.h                    (upstream series) the checkpoint
-#                                       layout, a copy of the project's
-#                                       header: the kernel keeps its own
+#                                       layout from the project's
+#                                       header (patches/upstream-header.sh,
+#                                       no module ioctls): the kernel keeps
+#                                       its own
 #                                       private to fs/overlayfs, and
 #                                       selftests/host/patches_sync_test.sh
 #                                       keeps the two layouts identical
@@ -41,7 +43,7 @@ upstream=0
 grep -q '^struct ovl_volatile_ckpt {' "$tree/fs/overlayfs/overlayfs.h" && upstream=1
 mkdir -p "$out/$sub"
 if [ $upstream = 1 ]; then
-	cp "$top/include/uapi/linux/ovl_volatile.h" "$out/$sub/ovl_volatile.h"
+	"$top/patches/upstream-header.sh" >"$out/$sub/ovl_volatile.h"
 	incl='s|^#include <linux/ovl_volatile.h>$|#include "ovl_volatile.h"|'
 else
 	mkdir -p "$out/include/uapi/linux"

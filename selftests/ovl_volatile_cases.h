@@ -579,7 +579,9 @@ static inline void ovl_case_run(struct __test_metadata *_metadata,
 			continue;
 		err = ovl_case_env_init(e, f, kind);
 		if (err == -ENXIO) {
-			TH_LOG("%s: no scratch device, not run", f->fs.fstype);
+			TH_LOG("%s: no scratch device or no %s, not run",
+			       f->fs.fstype,
+			       ovl_dm_missing_tool() ?: "tool missing");
 			ovl_case_env_fini(e);
 			continue;
 		}

@@ -112,7 +112,10 @@ static inline int vt_join(char *buf, const char *dir, const char *name)
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
-/* Run the test in its own mount namespace so nothing leaks to the next. */
+/*
+ * Run the test in its own mount namespace so nothing leaks to the next.
+ * -EPERM: the caller lacks CAP_SYS_ADMIN, and the test is to SKIP.
+ */
 static inline int vt_private_ns(void)
 {
 	if (unshare(CLONE_NEWNS))
@@ -553,10 +556,43 @@ static inline int ovl_dm_table(struct ovl_dm *dm, int error)
 		      dm->name, dm->name);
 }
 
+/* Is @tool an executable in $PATH? */
+static inline int vt_have_tool(const char *tool)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char file[PATH_MAX];
+
+	for (p = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"; *p; p = end) {
+		end = strchrnul(p, ':');
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(end - p), p,
+			 tool);
+		if (!access(file, X_OK))
+			return 1;
+		if (*end)
+			end++;
+	}
+	return 0;
+}
+
+/* The first tool the device-mapper upper needs that is missing, or NULL. */
+static inline const char *ovl_dm_missing_tool(void)
+{
+	const char *const tools = "truncate\0mke2fs\0losetup\0dmsetup\0";
+	const char *t;
+
+	for (t = tools; *t; t += strlen(t) + 1)
+		if (!vt_have_tool(t))
+			return t;
+	return NULL;
+}
+
+/* 0, -ENXIO when a tool it needs is missing, or another -errno */
 static inline int ovl_dm_setup(struct ovl_dm *dm, const char *mnt)
 {
 	FILE *f;
 
+	if (ovl_dm_missing_tool())
+		return -ENXIO;
 	memset(dm, 0, sizeof(*dm));
 	setenv("DM_DISABLE_UDEV", "1", 1);
 	snprintf(dm->name, sizeof(dm->name), "ovlerr%d", getpid());

@@ -232,8 +232,13 @@ OVL_VERDICT_VARIANTS(verdict);
 
 FIXTURE_SETUP(verdict)
 {
+	int err;
+
 	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
+	err = vt_private_ns();
+	if (err == -EPERM)
+		SKIP(return, "needs CAP_SYS_ADMIN");
+	ASSERT_EQ(0, err);
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
 }
@@ -286,7 +291,10 @@ FIXTURE_SETUP(reuse)
 	int err;
 
 	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
+	err = vt_private_ns();
+	if (err == -EPERM)
+		SKIP(return, "needs CAP_SYS_ADMIN");
+	ASSERT_EQ(0, err);
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
 	err = ovl_case_env_init(&self->e, &variant->f, 0);
@@ -741,12 +749,19 @@ FIXTURE_SETUP(wberr)
 {
 	static const struct ovl_case_fs dm = { OVL_FS_DMERR,
 					       { .fstype = "ext4" } };
+	int err;
 
 	memset(&self->e, 0, sizeof(self->e));
-	ASSERT_EQ(0, vt_private_ns());
+	err = vt_private_ns();
+	if (err == -EPERM)
+		SKIP(return, "needs CAP_SYS_ADMIN");
+	ASSERT_EQ(0, err);
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
-	ASSERT_EQ(0, ovl_case_env_init(&self->e, &dm, 0));
+	err = ovl_case_env_init(&self->e, &dm, 0);
+	if (err == -ENXIO)
+		SKIP(return, "no %s", ovl_dm_missing_tool());
+	ASSERT_EQ(0, err);
 }
 
 FIXTURE_TEARDOWN(wberr)

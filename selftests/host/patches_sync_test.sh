@@ -28,7 +28,7 @@ from_series() { # VER PATH
 from_project() { # PATH
 	case $1 in
 	include/*) cat "$top/$1" ;;
-	$sub/ovl_volatile.h) cat "$top/include/uapi/linux/ovl_volatile.h" ;;
+	$sub/ovl_volatile.h) "$top/patches/upstream-header.sh" ;;
 	$sub/*) sed -e 's|^#include "kselftest_harness.h"$|#include "../../kselftest_harness.h"|' \
 		-e "$incl" "$top/selftests/${1#"$sub"/}" ;;
 	esac

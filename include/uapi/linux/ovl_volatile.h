@@ -45,7 +45,7 @@ enum ovl_volatile_authority {
  * differ). The one use of this bit is to tell whether a value holds an
  * error nobody has seen yet (non-zero without it).
  */
-#define OVL_VOLATILE_ERRSEQ_SEEN	(1U << 12)
+#define OVL_VOLATILE_ERRSEQ_SEEN	0x1000U	/* bit 12 */
 
 struct ovl_volatile_ckpt {
 	__le32	magic;		/* OVL_VOLATILE_CKPT_MAGIC */
