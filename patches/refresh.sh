@@ -38,7 +38,8 @@ git -C "$tree" config "branch.$branch.description" "$(cat "$desc")"
 # mailed as plain [PATCH n/m], with the commit it applies to; a
 # distribution series is marked with its kernel.
 prefix="PATCH $ver" baseopt=
-if git -C "$tree" show HEAD:fs/overlayfs/overlayfs.h | grep -q '^struct ovl_volatile_ckpt {'; then
+if git -C "$tree" show HEAD:fs/overlayfs/overlayfs.h |
+	grep -c '^struct ovl_volatile_ckpt {' >/dev/null; then
 	prefix=PATCH
 	baseopt=--base=$base
 fi

@@ -579,9 +579,12 @@ static inline void ovl_case_run(struct __test_metadata *_metadata,
 			continue;
 		err = ovl_case_env_init(e, f, kind);
 		if (err == -ENXIO) {
-			TH_LOG("%s: no scratch device or no %s, not run",
+			TH_LOG("%s: no scratch device%s%s, not run",
 			       f->fs.fstype,
-			       ovl_dm_missing_tool() ?: "tool missing");
+			       f->bit == OVL_FS_DMERR ? ", or no " : "",
+			       f->bit == OVL_FS_DMERR ?
+				       ovl_dm_missing_tool() ?: "dm device" :
+				       "");
 			ovl_case_env_fini(e);
 			continue;
 		}

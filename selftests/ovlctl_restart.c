@@ -1134,29 +1134,6 @@ out:
 	return ret;
 }
 
-/*
- * The upstream series gives userspace no inode generation: where the upper
- * fs does not tell it either (tmpfs has no FS_IOC_GETVERSION), ovlctl
- * compares the binding's inode number only, and a checkpoint whose
- * generation alone is forged is refused by the kernel when ovlctl mounts,
- * not predicted by ovlctl.
- */
-static int rs_gen_invisible(struct ovl_case_env *e,
-			    const struct ovl_verdict_case *c)
-{
-	int fd, gen, ret;
-
-	if (c->action != OVL_ACT_FORGE_BINDING_GEN ||
-	    e->kind != RS_AUTH_KERNEL || !ovl_kernel_upstream())
-		return 0;
-	fd = open(e->l.upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ret = ioctl(fd, FS_IOC_GETVERSION, &gen) != 0;
-	close(fd);
-	return ret;
-}
-
 /* gc, reporting only, on the fs of @e: the pair as rs_gc_state() says. */
 static void rs_check_gc(struct __test_metadata *_metadata,
 			struct ovl_case_env *e,
@@ -1165,9 +1142,6 @@ static void rs_check_gc(struct __test_metadata *_metadata,
 	char root[PATH_MAX], state[64], reason[64];
 	const char *want = rs_gc_state(c);
 
-	/* ovlctl cannot see a forged generation there: it says reusable */
-	if (rs_gen_invisible(e, c))
-		want = "reusable";
 	snprintf(root, sizeof(root), "%s", e->l.base);
 	*strrchr(root, '/') = '\0';
 	OVLCTL("-J", "gc", "--root", root);
@@ -1213,20 +1187,12 @@ static void rs_run_case(struct __test_metadata *_metadata,
 				e->l.merged);
 	else
 		status = OVLCTL("-J", "mount", "--work", work, e->l.merged);
-	if (rs_gen_invisible(e, c)) {
-		/* The kernel refuses the mount ovlctl tried: an error */
-		EXPECT_EQ(1, status)
-		TH_LOG("%s: %s\nstdout: %s\nstderr: %s", e->fstype, c->name,
-		       rs_last.out, rs_last.err);
-		EXPECT_NE(NULL, strstr(rs_last.out, "nothing was changed"));
-	} else {
-		EXPECT_EQ(rs_expected_exit(c), status)
-		TH_LOG("%s: %s\nstdout: %s\nstderr: %s", e->fstype, c->name,
-		       rs_last.out, rs_last.err);
-		EXPECT_TRUE(rs_json_has(rs_last.out, "reason", c->reason))
-		TH_LOG("%s: expected reason %s\nstdout: %s\nstderr: %s",
-		       e->fstype, c->reason, rs_last.out, rs_last.err);
-	}
+	EXPECT_EQ(rs_expected_exit(c), status)
+	TH_LOG("%s: %s\nstdout: %s\nstderr: %s", e->fstype, c->name,
+	       rs_last.out, rs_last.err);
+	EXPECT_TRUE(rs_json_has(rs_last.out, "reason", c->reason))
+	TH_LOG("%s: expected reason %s\nstdout: %s\nstderr: %s", e->fstype,
+	       c->reason, rs_last.out, rs_last.err);
 	EXPECT_EQ(1, rs_json_docs(rs_last.out))
 	TH_LOG("%s: -J printed more or less than one JSON value: %s", e->fstype,
 	       rs_last.out);

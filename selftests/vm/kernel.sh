@@ -168,14 +168,15 @@ bpo_apt_init() {
 	[ "$(id -u)" = 0 ] && bpo_apt+=(-o APT::Sandbox::User=root)
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
 	[ -e "$a/status" ] || : >"$a/status"
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list"
 	# apt dates list files by the server's Last-Modified: a stamp of our
 	# own says when we last asked. A failed update with lists at hand
 	# goes on with them. stock-7.x and patched-7.3 may ask at once: one
 	# updates, the other waits for it.
 	exec 8>"$a/lock"
 	flock 8
+	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list.new"
+	mv "$a/sources.list.new" "$a/sources.list"
 	if [ -z "$(find "$a" -maxdepth 1 -name updated -mtime -1)" ]; then
 		log "apt-get update ($BPO_BASE, $BPO_SUITE; private lists in $a)"
 		if apt-get "${bpo_apt[@]}" update -q >&2; then
@@ -287,10 +288,15 @@ patched_source() {
 	case $ver in 6.1 | 6.12) die "$t missing; run 'make deps'" ;; esac
 	bpo_apt_init
 	pkgver=$(apt-cache "${bpo_apt[@]}" policy "linux-source-$ver" |
-		sed -n 's/^ *Candidate: //p')
+		sed -n 's/^ *Candidate: //p') ||
+		die "apt-cache policy linux-source-$ver failed"
 	[ -n "$pkgver" ] && [ "$pkgver" != "(none)" ] ||
 		die "$BPO_SUITE has no linux-source-$ver any more: port patches/$ver to the linux-source it carries (Documentation/testing.rst)"
 	d=$cache/source/$ver-$pkgver
+	# kernel.sh patched-VER, config and source may all ask at once
+	mkdir -p "$cache/source"
+	exec 7>"$cache/source/.lock-$ver"
+	flock 7
 	if [ ! -e "$d/.done" ]; then
 		log "fetching linux-source-$ver $pkgver ($BPO_SUITE)"
 		rm -rf "$d" && mkdir -p "$d/dl"
@@ -298,11 +304,14 @@ patched_source() {
 			"linux-source-$ver=$pkgver" >&2) ||
 			die "cannot download linux-source-$ver $pkgver"
 		dpkg-deb --fsys-tarfile "$d"/dl/*.deb |
-			tar -xO "./usr/src/linux-source-$ver.tar.xz" >"$d/linux-source-$ver.tar.xz" ||
+			tar -xO "./usr/src/linux-source-$ver.tar.xz" >"$d/src.tmp" ||
 			die "linux-source-$ver $pkgver holds no linux-source-$ver.tar.xz"
+		mv "$d/src.tmp" "$d/linux-source-$ver.tar.xz"
 		rm -rf "$d/dl"
 		touch "$d/.done"
 	fi
+	flock -u 7
+	exec 7>&-
 	echo "$d/linux-source-$ver.tar.xz $pkgver"
 }
 

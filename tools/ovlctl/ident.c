@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <uuid/uuid.h>
 
 #include "core.h"
@@ -62,27 +64,6 @@ static int read_line(const char *path, char *buf, size_t len)
 	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
-}
-
-/*
- * The patched kernel's ids: statmount(2) fields on the upstream series,
- * FS_IOC_GETFSINSTANCE on the distribution series.
- */
-static bool kernel_has_instance_ids(void)
-{
-	struct ovlctl_sb_ids ids;
-	struct fs_instance fi;
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return false;
-	ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi) ? errno : 0;
-	if (ret && ret != EPERM && ovlctl_statmount_sb_ids(fd, &ids) == 0)
-		ret = 0;
-	close(fd);
-	/* EPERM: the kernel has it, this caller may not ask */
-	return ret == 0 || ret == EPERM;
 }
 
 /*
@@ -146,11 +127,51 @@ static int open_ovlvol(bool load)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * The upstream series: the VFS reports the superblock fields with
+ * statmount(2), and overlayfs gives the verdict (its volatile_reuse
+ * parameter says it can). The VFS part alone is no authority: nothing
+ * would write checkpoints. @load: load overlay to see what it is.
+ */
+static bool kernel_upstream(int fd, bool load)
+{
+	struct ovlctl_sb_ids ids;
+	struct stat st;
+
+	if (ovlctl_statmount_sb_ids(fd, &ids))
+		return false;
+	if (!stat(OVL_PARAM("volatile_reuse"), &st))
+		return true;
+	return load && load_module("overlay") == 0 &&
+	       !stat(OVL_PARAM("volatile_reuse"), &st);
+}
+
+/*
+ * The patched kernel's ids: statmount(2) fields on the upstream series,
+ * FS_IOC_GETFSINSTANCE on the distribution series.
+ */
+static bool kernel_has_instance_ids(bool load)
+{
+	struct fs_instance fi;
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return false;
+	if (kernel_upstream(fd, load))
+		ret = 0;
+	else
+		ret = ioctl(fd, FS_IOC_GETFSINSTANCE, &fi) ? errno : 0;
+	close(fd);
+	/* EPERM: the kernel has it, this caller may not ask */
+	return ret == 0 || ret == EPERM;
+}
+
 int ovlctl_authority(bool load)
 {
 	int fd;
 
-	if (kernel_has_instance_ids())
+	if (kernel_has_instance_ids(load))
 		return OVLCTL_AUTH_KERNEL;
 	fd = open_ovlvol(load);
 	if (fd < 0)
@@ -166,15 +187,16 @@ static int ident_kernel(int fd, struct ovlctl_ident *id)
 	char buf[64];
 	int err;
 
-	if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi)) {
-		if (errno != ENOTTY)
-			return -errno;
-		err = ovlctl_statmount_sb_ids(fd, &ids);
-		if (err)
-			return err;
+	/* statmount(2) first: it does not depend on the filesystem's ioctls */
+	err = ovlctl_statmount_sb_ids(fd, &ids);
+	if (!err) {
 		fi.id = ids.sb_instance;
 		fi.wb_err = ids.wb_err;
 		fi.fs_errors = ids.fs_errors;
+	} else if (err != -EOPNOTSUPP) {
+		return err;
+	} else if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi)) {
+		return -errno;
 	}
 	id->sb_instance = fi.id;
 	id->errseq = fi.wb_err;
@@ -241,30 +263,72 @@ int ovlctl_kernel_in_use(int fd)
 	return ret ? ret : !!q.in_use;
 }
 
+/*
+ * tmpfs has no FS_IOC_GETVERSION, but its file handles (shmem_encode_fh(),
+ * type 1) hold the generation and then the inode number in two halves.
+ * Read only from tmpfs, and trusted only if the number in it is the
+ * inode's own; -ENODATA otherwise.
+ */
+static int tmpfs_generation(int fd, uint32_t *gen)
+{
+	union {
+		struct file_handle h;
+		char buf[sizeof(struct file_handle) + 32];
+	} u;
+	uint32_t w[3];
+	struct statfs sf;
+	struct stat st;
+	int mnt;
+
+	if (fstatfs(fd, &sf))
+		return -errno;
+	if (sf.f_type != TMPFS_MAGIC)
+		return -ENODATA;
+	memset(&u, 0, sizeof(u));
+	u.h.handle_bytes = sizeof(u.buf) - sizeof(struct file_handle);
+	if (name_to_handle_at(fd, "", &u.h, &mnt, AT_EMPTY_PATH))
+		return errno == EOPNOTSUPP ? -ENODATA : -errno;
+	if (fstat(fd, &st))
+		return -errno;
+	if (u.h.handle_type != 1 || u.h.handle_bytes != sizeof(w))
+		return -ENODATA;
+	memcpy(w, u.h.f_handle, sizeof(w));
+	if ((w[1] | (uint64_t)w[2] << 32) != (uint64_t)st.st_ino)
+		return -ENODATA;
+	*gen = w[0];
+	return 0;
+}
+
 int ovlctl_generation(int authority, int fd, uint32_t *gen)
 {
+	struct ovlctl_sb_ids ids;
 	struct ovlvol_ident q;
 	struct fs_instance fi;
 	int ret, ver;
 
 	if (authority == OVLCTL_AUTH_KERNEL) {
-		if (!ioctl(fd, FS_IOC_GETFSINSTANCE, &fi)) {
+		ret = ovlctl_statmount_sb_ids(fd, &ids);
+		if (ret == -EOPNOTSUPP) {
+			if (ioctl(fd, FS_IOC_GETFSINSTANCE, &fi))
+				return -errno;
 			*gen = fi.generation;
 			return 0;
 		}
-		if (errno != ENOTTY)
-			return -errno;
+		if (ret)
+			return ret;
 		/*
 		 * The upstream series has no call for it: the filesystem's
-		 * own, where it has one (ext4, xfs, btrfs); -ENODATA where
-		 * not (tmpfs), and the kernel checks it at mount time.
+		 * own, where it has one (ext4, xfs, btrfs), tmpfs's file
+		 * handle; -ENODATA where neither tells, and the kernel
+		 * checks it at mount time.
 		 */
 		if (!ioctl(fd, FS_IOC_GETVERSION, &ver)) {
 			*gen = (uint32_t)ver;
 			return 0;
 		}
-		return errno == ENOTTY || errno == EOPNOTSUPP ? -ENODATA :
-								-errno;
+		if (errno != ENOTTY && errno != EOPNOTSUPP && errno != EINVAL)
+			return -errno;
+		return tmpfs_generation(fd, gen);
 	}
 	if (authority != OVLCTL_AUTH_MODULE)
 		return -EOPNOTSUPP;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
