@@ -22,8 +22,9 @@ group_test=(
 	# build
 	build-essential bc bison flex libelf-dev libssl-dev pkg-config patch
 	git perl python3 xz-utils zstd cpio kmod sparse dkms clang-format
-	# headers_install of 6.12 (make patches-bisect builds the in-tree selftests)
-	rsync
+	# headers_install of 6.12 (make patches-bisect builds the in-tree selftests;
+	# mainline's overlayfs selftests Makefile links every program with -lcap)
+	rsync libcap-dev
 	# DKMS's signing key (dkms_test)
 	openssl
 	# what the stock kernels' headers need (unpacked, not installed)
