@@ -64,104 +64,104 @@ struct ovl_verdict_case {
 	const char *reason; /* expected reason token */
 };
 
+/*
+ * The table, as a list of X(name, action, fs, err, reason): it makes the
+ * array below and, in each runner, one FIXTURE_VARIANT_ADD() per row.
+ *
+ * remote_upper runs on no guest fs: overlayfs takes a remote upper only
+ * with RENAME_WHITEOUT and trusted xattrs, which no FUSE server the harness
+ * packs offers (libfuse's passthrough refuses rename flags). The host
+ * checks it.
+ *
+ * read_only_upper: stock overlayfs already refuses a read-only upper while
+ * it parses the options, before the verdict runs: the kernel logs its own
+ * message there, not this reason (see ovl_log_says_read_only()).
+ */
+#define OVL_VERDICT_CASES(X)                                                  \
+	X(reuse, OVL_ACT_NONE, OVL_FS_ANY | OVL_FS_DMERR, 0, "ok")            \
+	X(not_volatile, OVL_ACT_NOT_VOLATILE, OVL_FS_ANY, EINVAL,             \
+	  "not-volatile")                                                     \
+	X(upper_remounted, OVL_ACT_REMOUNT_UPPER, OVL_FS_DISKS, EINVAL,       \
+	  "sb-instance-changed")                                              \
+	X(authority_reloaded, OVL_ACT_RELOAD, OVL_FS_TMPFS | OVL_FS_EXT4,     \
+	  EINVAL, "nonce-changed")                                            \
+	X(wb_error_unseen, OVL_ACT_WB_ERROR, OVL_FS_DMERR, EIO,               \
+	  "unseen-upper-error")                                               \
+	X(wb_error_seen_by_syncfs, OVL_ACT_WB_ERROR_SEEN, OVL_FS_DMERR,       \
+	  EINVAL, "errseq-advanced")                                          \
+	/* An error that never reaches s_wb_err: only the count shows it */   \
+	X(fs_error_reported, OVL_ACT_FS_ERROR, OVL_FS_EXT4, EINVAL,           \
+	  "fs-error")                                                         \
+	/* No guest fs: the host checks it (see the table's notes) */         \
+	X(remote_upper, OVL_ACT_REMOTE, 0, EINVAL, "remote-upper")            \
+	X(forged_magic, OVL_ACT_FORGE_MAGIC, OVL_FS_ANY, EINVAL,              \
+	  "bad-checkpoint")                                                   \
+	X(forged_version, OVL_ACT_FORGE_VERSION, OVL_FS_ANY, EINVAL,          \
+	  "bad-checkpoint")                                                   \
+	X(forged_size, OVL_ACT_FORGE_SIZE, OVL_FS_ANY, EINVAL,                \
+	  "bad-checkpoint")                                                   \
+	X(forged_flags, OVL_ACT_FORGE_FLAGS, OVL_FS_ANY, EINVAL,              \
+	  "bad-checkpoint")                                                   \
+	X(forged_authority_unknown, OVL_ACT_FORGE_AUTH_UNKNOWN, OVL_FS_ANY,   \
+	  EINVAL, "bad-checkpoint")                                           \
+	X(forged_authority_other, OVL_ACT_FORGE_AUTH_OTHER, OVL_FS_ANY,       \
+	  EINVAL, "nonce-changed")                                            \
+	X(forged_nonce, OVL_ACT_FORGE_NONCE, OVL_FS_ANY, EINVAL,              \
+	  "nonce-changed")                                                    \
+	X(forged_sb_instance, OVL_ACT_FORGE_SB_INSTANCE, OVL_FS_ANY, EINVAL,  \
+	  "sb-instance-changed")                                              \
+	X(forged_errseq, OVL_ACT_FORGE_ERRSEQ, OVL_FS_ANY, EINVAL,            \
+	  "errseq-advanced")                                                  \
+	X(forged_errseq_seen, OVL_ACT_FORGE_ERRSEQ_SEEN, OVL_FS_ANY, EINVAL,  \
+	  "errseq-advanced")                                                  \
+	/* Compared exactly: a masked compare would let this one pass */      \
+	X(forged_errseq_seen_bit_only, OVL_ACT_FORGE_SEEN_ONLY, OVL_FS_ANY,   \
+	  EINVAL, "errseq-advanced")                                          \
+	X(forged_binding, OVL_ACT_FORGE_BINDING, OVL_FS_ANY, EINVAL,          \
+	  "binding-mismatch")                                                 \
+	/* Inode numbers get reused: the generation tells the dirs apart */   \
+	X(forged_binding_generation, OVL_ACT_FORGE_BINDING_GEN, OVL_FS_ANY,   \
+	  EINVAL, "binding-mismatch")                                         \
+	X(xattr_truncated, OVL_ACT_XATTR_TRUNCATED, OVL_FS_ANY, EINVAL,       \
+	  "bad-checkpoint")                                                   \
+	X(xattr_oversized, OVL_ACT_XATTR_OVERSIZED, OVL_FS_ANY, EINVAL,       \
+	  "bad-checkpoint")                                                   \
+	X(xattr_removed, OVL_ACT_XATTR_REMOVED, OVL_FS_ANY, EINVAL,           \
+	  "no-checkpoint")                                                    \
+	X(workdir_copied, OVL_ACT_COPY_WORKDIR, OVL_FS_ANY, EINVAL,           \
+	  "binding-mismatch")                                                 \
+	X(other_incompat, OVL_ACT_OTHER_INCOMPAT, OVL_FS_ANY, EINVAL,         \
+	  "other-incompat")                                                   \
+	X(in_use, OVL_ACT_IN_USE, OVL_FS_ANY, EBUSY, "in-use")                \
+	X(in_use_other_mntns, OVL_ACT_IN_USE_NS, OVL_FS_ANY, EBUSY, "in-use") \
+	/* Stock overlayfs refuses it first (see the table's notes) */        \
+	X(read_only_upper, OVL_ACT_RO_UPPER, OVL_FS_ANY, EINVAL,              \
+	  "read-only-upper")                                                  \
+	X(reuse_disabled, OVL_ACT_DISABLED, OVL_FS_TMPFS, EINVAL, "disabled")
+
+#define OVL_CASE_ROW(n, a, fs, e, r) { #n, a, fs, e, r },
+
+/* clang-format off */
 static const struct ovl_verdict_case ovl_verdict_cases[] = {
-	{ "reuse", OVL_ACT_NONE, OVL_FS_ANY | OVL_FS_DMERR, 0, "ok" },
-	{ "not_volatile", OVL_ACT_NOT_VOLATILE, OVL_FS_ANY, EINVAL,
-	  "not-volatile" },
-	{ "upper_remounted", OVL_ACT_REMOUNT_UPPER, OVL_FS_DISKS, EINVAL,
-	  "sb-instance-changed" },
-	{ "authority_reloaded", OVL_ACT_RELOAD, OVL_FS_TMPFS | OVL_FS_EXT4,
-	  EINVAL, "nonce-changed" },
-	{ "wb_error_unseen", OVL_ACT_WB_ERROR, OVL_FS_DMERR, EIO,
-	  "unseen-upper-error" },
-	{ "wb_error_seen_by_syncfs", OVL_ACT_WB_ERROR_SEEN, OVL_FS_DMERR,
-	  EINVAL, "errseq-advanced" },
-	/* An error that never reaches s_wb_err: only the count shows it */
-	{ "fs_error_reported", OVL_ACT_FS_ERROR, OVL_FS_EXT4, EINVAL,
-	  "fs-error" },
-	/*
-	 * No guest fs: overlayfs takes a remote upper only with RENAME_WHITEOUT
-	 * and trusted xattrs, which no FUSE server the harness packs offers
-	 * (libfuse's passthrough refuses rename flags). The host checks it.
-	 */
-	{ "remote_upper", OVL_ACT_REMOTE, 0, EINVAL, "remote-upper" },
-	{ "forged_magic", OVL_ACT_FORGE_MAGIC, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "forged_version", OVL_ACT_FORGE_VERSION, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "forged_size", OVL_ACT_FORGE_SIZE, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "forged_flags", OVL_ACT_FORGE_FLAGS, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "forged_authority_unknown", OVL_ACT_FORGE_AUTH_UNKNOWN, OVL_FS_ANY,
-	  EINVAL, "bad-checkpoint" },
-	{ "forged_authority_other", OVL_ACT_FORGE_AUTH_OTHER, OVL_FS_ANY,
-	  EINVAL, "nonce-changed" },
-	{ "forged_nonce", OVL_ACT_FORGE_NONCE, OVL_FS_ANY, EINVAL,
-	  "nonce-changed" },
-	{ "forged_sb_instance", OVL_ACT_FORGE_SB_INSTANCE, OVL_FS_ANY, EINVAL,
-	  "sb-instance-changed" },
-	{ "forged_errseq", OVL_ACT_FORGE_ERRSEQ, OVL_FS_ANY, EINVAL,
-	  "errseq-advanced" },
-	{ "forged_errseq_seen", OVL_ACT_FORGE_ERRSEQ_SEEN, OVL_FS_ANY, EINVAL,
-	  "errseq-advanced" },
-	/* Compared exactly: a masked compare would let this one pass */
-	{ "forged_errseq_seen_bit_only", OVL_ACT_FORGE_SEEN_ONLY, OVL_FS_ANY,
-	  EINVAL, "errseq-advanced" },
-	{ "forged_binding", OVL_ACT_FORGE_BINDING, OVL_FS_ANY, EINVAL,
-	  "binding-mismatch" },
-	/* Inode numbers get reused: the generation tells the dirs apart */
-	{ "forged_binding_generation", OVL_ACT_FORGE_BINDING_GEN, OVL_FS_ANY,
-	  EINVAL, "binding-mismatch" },
-	{ "xattr_truncated", OVL_ACT_XATTR_TRUNCATED, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "xattr_oversized", OVL_ACT_XATTR_OVERSIZED, OVL_FS_ANY, EINVAL,
-	  "bad-checkpoint" },
-	{ "xattr_removed", OVL_ACT_XATTR_REMOVED, OVL_FS_ANY, EINVAL,
-	  "no-checkpoint" },
-	{ "workdir_copied", OVL_ACT_COPY_WORKDIR, OVL_FS_ANY, EINVAL,
-	  "binding-mismatch" },
-	{ "other_incompat", OVL_ACT_OTHER_INCOMPAT, OVL_FS_ANY, EINVAL,
-	  "other-incompat" },
-	{ "in_use", OVL_ACT_IN_USE, OVL_FS_ANY, EBUSY, "in-use" },
-	{ "in_use_other_mntns", OVL_ACT_IN_USE_NS, OVL_FS_ANY, EBUSY,
-	  "in-use" },
-	/*
-	 * Stock overlayfs already refuses a read-only upper while it parses
-	 * the options, before the verdict runs: the kernel logs its own
-	 * message there, not this reason (see ovl_log_says_read_only()).
-	 */
-	{ "read_only_upper", OVL_ACT_RO_UPPER, OVL_FS_ANY, EINVAL,
-	  "read-only-upper" },
-	{ "reuse_disabled", OVL_ACT_DISABLED, OVL_FS_TMPFS, EINVAL,
-	  "disabled" },
+	OVL_VERDICT_CASES(OVL_CASE_ROW)
 };
+
+/* clang-format on */
 
 #define OVL_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define OVL_VERDICT_NCASES OVL_ARRAY_SIZE(ovl_verdict_cases)
 
 /*
- * The variants of fixture @f: one per row of the table, named after it,
- * registered before the harness runs; variant->c is the row.
+ * One variant of a runner's fixture "verdict" per row of the table, named
+ * after it: the runner declares FIXTURE_VARIANT(verdict) { struct
+ * ovl_verdict_case c; } and then OVL_VERDICT_CASES(OVL_CASE_VARIANT).
  */
-#define OVL_VERDICT_VARIANTS(f)                                               \
-	FIXTURE_VARIANT(f)                                                    \
-	{                                                                     \
-		struct ovl_verdict_case c;                                    \
-	};                                                                    \
-	static struct __fixture_variant_metadata                              \
-		_##f##_case_variants[OVL_VERDICT_NCASES];                     \
-	static void __attribute__((constructor)) _##f##_register_cases(void)  \
-	{                                                                     \
-		unsigned int i;                                               \
-		for (i = 0; i < OVL_VERDICT_NCASES; i++) {                    \
-			_##f##_case_variants[i].name =                        \
-				ovl_verdict_cases[i].name;                    \
-			_##f##_case_variants[i].data = &ovl_verdict_cases[i]; \
-			__register_fixture_variant(&_##f##_fixture_object,    \
-						   &_##f##_case_variants[i]); \
-		}                                                             \
-	}
+/* clang-format off */
+#define OVL_CASE_VARIANT(n, a, fs, e, r)     \
+	FIXTURE_VARIANT_ADD(verdict, n) {    \
+		.c = { #n, a, fs, e, r },    \
+	};
+/* clang-format on */
 
 /*
  * The kernel's own refusal of a read-only upper, 6.12 in the option parser

@@ -1229,7 +1229,12 @@ FIXTURE(verdict)
 	struct ovl_case_env e;
 };
 
-OVL_VERDICT_VARIANTS(verdict);
+FIXTURE_VARIANT(verdict)
+{
+	struct ovl_verdict_case c; /* the row of ovl_verdict_cases[] */
+};
+
+OVL_VERDICT_CASES(OVL_CASE_VARIANT)
 
 FIXTURE_SETUP(verdict)
 {

@@ -243,7 +243,12 @@ FIXTURE(verdict)
 	struct ovl_case_env e;
 };
 
-OVL_VERDICT_VARIANTS(verdict);
+FIXTURE_VARIANT(verdict)
+{
+	struct ovl_verdict_case c; /* the row of ovl_verdict_cases[] */
+};
+
+OVL_VERDICT_CASES(OVL_CASE_VARIANT)
 
 FIXTURE_SETUP(verdict)
 {
@@ -280,29 +285,33 @@ FIXTURE(reuse)
 	struct ovl_case_env e;
 };
 
+/* tmpfs, ext4 and xfs: the first three of ovl_case_fses */
 FIXTURE_VARIANT(reuse)
 {
-	struct ovl_case_fs f;
+	unsigned int fs;
 };
 
-/* tmpfs, ext4 and xfs: the first three of ovl_case_fses */
-static struct __fixture_variant_metadata vr_fs_variants[3];
-
-static void __attribute__((constructor)) vr_register_fses(void)
+/* clang-format off */
+FIXTURE_VARIANT_ADD(reuse, tmpfs)
 {
-	static const char *const names[] = { "tmpfs", "ext4", "xfs" };
-	unsigned int i;
+	.fs = 0,
+};
 
-	for (i = 0; i < ARRAY_SIZE(vr_fs_variants); i++) {
-		vr_fs_variants[i].name = names[i];
-		vr_fs_variants[i].data = &ovl_case_fses[i];
-		__register_fixture_variant(&_reuse_fixture_object,
-					   &vr_fs_variants[i]);
-	}
-}
+FIXTURE_VARIANT_ADD(reuse, ext4)
+{
+	.fs = 1,
+};
+
+FIXTURE_VARIANT_ADD(reuse, xfs)
+{
+	.fs = 2,
+};
+
+/* clang-format on */
 
 FIXTURE_SETUP(reuse)
 {
+	const struct ovl_case_fs *f = &ovl_case_fses[variant->fs];
 	int err;
 
 	memset(&self->e, 0, sizeof(self->e));
@@ -312,9 +321,9 @@ FIXTURE_SETUP(reuse)
 	ASSERT_EQ(0, err);
 	if (!ovl_kernel_has_reuse())
 		SKIP(return, "%s", skip_reason);
-	err = ovl_case_env_init(&self->e, &variant->f, 0);
+	err = ovl_case_env_init(&self->e, f, 0);
 	if (err == -ENXIO)
-		SKIP(return, "no %s scratch device", variant->f.fs.fstype);
+		SKIP(return, "no %s scratch device", f->fs.fstype);
 	ASSERT_EQ(0, err);
 }
 
