@@ -6,7 +6,8 @@
 #   include/uapi/linux/ovl_volatile.h       byte-identical copy (distribution
 #                                           series only)
 #   tools/testing/selftests/filesystems/overlayfs/
-#     volatile_reuse.c, ovl_volatile_test.h, ovl_volatile_cases.h
+#     volatile_reuse.c, ovl_volatile_test.h, ovl_volatile_cases.h,
+#     ovl_volatile_case_table.h
 #       copies; only the harness include is rewritten to the in-tree path
 #     ovl_volatile.h                    (upstream series) the checkpoint
 #                                       layout from the project's
@@ -50,7 +51,8 @@ else
 	cp "$top/include/uapi/linux/ovl_volatile.h" "$out/include/uapi/linux/"
 	incl=
 fi
-for f in volatile_reuse.c ovl_volatile_test.h ovl_volatile_cases.h; do
+for f in volatile_reuse.c ovl_volatile_test.h ovl_volatile_cases.h \
+	ovl_volatile_case_table.h; do
 	sed -e 's|^#include "kselftest_harness.h"$|#include "../../kselftest_harness.h"|' \
 		${incl:+-e "$incl"} "$top/selftests/$f" >"$out/$sub/$f"
 done
@@ -65,7 +67,7 @@ mk=$tree/$sub/Makefile
 gi=$tree/$sub/.gitignore
 gnu=' -D_GNU_SOURCE'
 grep -q -- '-D_GNU_SOURCE' "$tree/tools/testing/selftests/lib.mk" && gnu=
-hdrs='LOCAL_HDRS += ovl_volatile_test.h ovl_volatile_cases.h'
+hdrs='LOCAL_HDRS += ovl_volatile_test.h ovl_volatile_cases.h ovl_volatile_case_table.h'
 [ $upstream = 1 ] && hdrs+=' ovl_volatile.h'
 own=$out/Makefile.own
 if [ $upstream = 1 ]; then

@@ -8,7 +8,7 @@
  *
  * - restart: ten restarts naming only --work and the target, every byte
  *   checked against checksums recorded when it was written;
- * - verdict: every row of ovl_verdict_cases[] produced for real through
+ * - verdict: every row of ovl_volatile_case_table.h produced for real through
  *   "ovlctl -J mount": exit status, JSON reason, and a refusal changes
  *   nothing; "ovlctl gc" reports the pair as that verdict says;
  * - cli: lower-changed, --on-invalid=discard, list across mount namespaces,
@@ -1036,7 +1036,7 @@ static void rs_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		ASSERT_EQ(0, ovl_case_upper_fault(e, c->action));
 		break;
 	case OVL_ACT_REMOTE:
-		/* Runs on no fs the harness has (ovl_verdict_cases[]) */
+		/* Runs on no fs the harness has (ovl_volatile_case_table.h) */
 		ASSERT_TRUE(0);
 		break;
 	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
@@ -1231,10 +1231,10 @@ FIXTURE(verdict)
 
 FIXTURE_VARIANT(verdict)
 {
-	struct ovl_verdict_case c; /* the row of ovl_verdict_cases[] */
+	struct ovl_verdict_case c; /* a row of ovl_volatile_case_table.h */
 };
 
-OVL_VERDICT_CASES(OVL_CASE_VARIANT)
+#include "ovl_volatile_case_table.h"
 
 FIXTURE_SETUP(verdict)
 {

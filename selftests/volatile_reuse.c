@@ -129,7 +129,7 @@ static void vr_act(struct __test_metadata *_metadata, struct ovl_case_env *e,
 		ASSERT_EQ(0, ovl_case_upper_fault(e, c->action));
 		break;
 	case OVL_ACT_REMOTE:
-		/* Runs on no fs the harness has (ovl_verdict_cases[]) */
+		/* Runs on no fs the harness has (ovl_volatile_case_table.h) */
 		ASSERT_TRUE(0);
 		break;
 	case OVL_ACT_FORGE_MAGIC ... OVL_ACT_XATTR_OVERSIZED:
@@ -245,10 +245,10 @@ FIXTURE(verdict)
 
 FIXTURE_VARIANT(verdict)
 {
-	struct ovl_verdict_case c; /* the row of ovl_verdict_cases[] */
+	struct ovl_verdict_case c; /* a row of ovl_volatile_case_table.h */
 };
 
-OVL_VERDICT_CASES(OVL_CASE_VARIANT)
+#include "ovl_volatile_case_table.h"
 
 FIXTURE_SETUP(verdict)
 {

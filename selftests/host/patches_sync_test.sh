@@ -107,7 +107,7 @@ for ver in 7.3 6.12 6.1; do
 		paths=include/uapi/linux/ovl_volatile.h
 	fi
 	for path in $paths $sub/volatile_reuse.c $sub/ovl_volatile_test.h \
-		$sub/ovl_volatile_cases.h; do
+		$sub/ovl_volatile_cases.h $sub/ovl_volatile_case_table.h; do
 		check
 	done
 done

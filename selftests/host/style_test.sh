@@ -37,37 +37,18 @@ maintained_new_files() {
 		echo "${p##*/}"
 	done
 }
-# The selftests' case table is an X-macro list (OVL_VERDICT_CASES) with
-# its row and variant makers (OVL_CASE_*): each X() per row, the ';' each
-# FIXTURE_VARIANT_ADD() declaration needs, file-scope declarations that
-# no do-while can hold. checkpatch's macro-shape rules do not fit them:
-# drop what it says at those #define lines, and only there.
-x_macro_lines() {
-	local l f n
-	while IFS= read -r l; do
-		f=${l%%:*}
-		n=${l#*:}
-		n=${n%%:*}
-		case $n in *[!0-9]* | '') echo "$l"; continue ;; esac
-		sed -n "${n}p" "$f" | grep -q '^+#define OVL_\(VERDICT_CASES\|CASE_ROW\|CASE_VARIANT\)(' ||
-			echo "$l"
-	done
-}
-
 out=
 if [ -n "$pfiles" ]; then
 	# Exceptions: mount option enums are Opt_<name> in every
 	# filesystem (fs_parser's convention), which --strict calls CamelCase;
 	# and the upstream series' selftests spell the checkpoint struct
 	# __attribute__((packed)), as selftests do: __packed is the kernel's
-	# (the kernel side of the series uses it); the case table's X-macros
-	# (x_macro_lines above); a MAINTAINERS
+	# (the kernel side of the series uses it); a MAINTAINERS
 	# question about new files the overlayfs entry already covers.
 	out=$(perl "$checkpatch" --no-tree --strict --terse $pfiles 2>&1 |
 		grep -E 'ERROR|WARNING|CHECK' |
 		grep -v 'CHECK: Avoid CamelCase: <Opt_[a-z_]*>$' |
 		grep -v '/0006-selftests-[^:]*:[0-9]*: WARNING: Prefer __packed over __attribute__((packed))$' |
-		x_macro_lines |
 		awk -v ok="$(maintained_new_files $pfiles | tr '\n' ' ')" '
 			/does MAINTAINERS need updating\?$/ {
 				f = $0; sub(/:.*/, "", f); sub(/.*\//, "", f)
