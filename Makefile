@@ -55,6 +55,21 @@ DEBUG_TESTS ?= module_load ovlvol_badinput ovlvol_concurrency ovlvol_errseq \
 check-debug:
 	HOST_TESTS=0 KERNELS="$(DEBUG_KERNELS)" VM_TESTS="$(DEBUG_TESTS)" scripts/check.sh
 
+# The crash rounds of the fault suite on every kernel (KERNELS= for fewer):
+# FAULT_ROUNDS crashes each, then the table (Documentation/testing.rst);
+# FAULT_SEED= repeats a run. make check runs one round per kernel, and the
+# other fault tests (fault_io) with the rest of the selftests.
+FAULT_ROUNDS ?= 10
+KERNELS ?= $(ALL_KERNELS)
+fault-test:
+	scripts/deps.sh
+	@set -e; for k in $(KERNELS); do \
+		FAULT_ROUNDS=$(FAULT_ROUNDS) selftests/vm/run.sh --fault $$k || fail=1; \
+	done; \
+	selftests/vm/fault_tally.sh $(foreach k,$(KERNELS),build/fault/$(k)/fault.tsv) | \
+		tee build/fault/table.txt || fail=1; \
+	exit $${fail:-0}
+
 # libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a
 # short run: selftests/host/fuzz_test.sh). Findings in build/fuzz/findings/.
 FUZZ_SECONDS ?= 300
@@ -153,11 +168,13 @@ help:
 	@echo "make patches-bisect [VER=6.12]  build every prefix of the kernel series"
 	@echo "make patches-refresh VER= TREE=  regenerate a series from a git tree"
 	@echo "make fuzz       libFuzzer on ovlctl's parsers, FUZZ_SECONDS (300) each"
+	@echo "make fault-test  crash rounds in the guests, FAULT_ROUNDS (10) per kernel"
+	@echo "                (KERNELS=), and their table"
 	@echo "make style      checkpatch --strict, clang-format"
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
 	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
 	@echo "make deb        Debian packages ovlvol-dkms, ovlctl in build/deb/ (lintian-clean)"
 
-.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-debug check-fresh fuzz demo vm-test style sparse install \
+.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-debug check-fresh fault-test fuzz demo vm-test style sparse install \
 	module-install clean help deb

@@ -45,11 +45,15 @@ done
 mode=test
 boot=1
 debug=
+rounds=0
+seed=1
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	ovlvol.mode=*) mode=${arg#*=} ;;
 	ovlvol.boot=*) boot=${arg#*=} ;;
 	ovlvol.debug=1) debug=1 ;;
+	ovlvol.rounds=*) rounds=${arg#*=} ;;
+	ovlvol.seed=*) seed=${arg#*=} ;;
 	esac
 done
 # Debug kernels (run.sh *-debug): forget what boot allocated, so that the
@@ -77,6 +81,19 @@ if [ "$mode" = reboot ]; then
 		echo "OVLVOL-EXIT reboot_test.$boot $(cat /tmp/.rc 2>/dev/null || echo 255)"
 		echo "OVLVOL-END"
 	} >"$port"
+	sync
+	reboot -f
+fi
+
+# A crash round of the fault suite (fault_guest.sh): it frames its own end
+# on the port, then crashes the machine; only its last boot returns.
+if [ "$mode" = fault ]; then
+	[ "$OVLVOL_KIND" = stock ] && insmod "$OVLVOL_MODULE"
+	{
+		echo "OVLVOL-BEGIN $(uname -r)"
+		echo "OVLVOL-TEST fault.$boot"
+		/fault_guest.sh "$boot" "$rounds" "$seed" 2>&1
+	} | tee /dev/console >"$port"
 	sync
 	reboot -f
 fi

@@ -24,25 +24,7 @@ ovl() {
 	echo $?
 }
 data() { yes "$1 $2" | head -c 300000; }
-# gc [ARGS...]: the exit status of ovlctl -J gc --root $mnt ARGS, its JSON in
-# /tmp/gc.json (and with its stderr in /tmp/out)
-gc() {
-	ovlctl -J gc --root $mnt "$@" >/tmp/gc.json 2>/tmp/gc.err
-	echo $?
-	cat /tmp/gc.json /tmp/gc.err >/tmp/out
-}
-# gcf PAIR KEY: that column of the row of $mnt/PAIR in /tmp/gc.json
-gcf() {
-	awk -v pair="$mnt/$1" -v key="$2" '
-		match($0, /"pair": "[^"]*"/) { cur = substr($0, RSTART + 9, RLENGTH - 10) }
-		cur == pair && index($0, "\"" key "\": ") {
-			v = $0; sub(/^[^:]*: /, "", v); sub(/,$/, "", v); gsub(/^"|"$/, "", v)
-			print v; exit
-		}' /tmp/gc.json
-}
-# gcrow PAIR STATE ACTION REASON: the row of $mnt/PAIR says so
-gcrow() { [ "$(gcf "$1" state) $(gcf "$1" action) $(gcf "$1" reason)" = "$2 $3 $4" ]; }
-listed() { grep -q "\"pair\": \"$mnt/$1\"" /tmp/gc.json; }
+. /gc_json.sh
 # /tmp/gc.json is one JSON document (the sweep's table), not several
 one_doc() {
 	[ "$(head -n 1 /tmp/gc.json)" = "{" ] && [ "$(tail -n 1 /tmp/gc.json)" = "}" ] &&
@@ -86,12 +68,12 @@ if [ "$boot" = 1 ]; then
 	else
 		plain="reusable kept ok" plain_d="reusable kept ok"
 	fi
-	[ "$(gc)" = 0 ] && gcrow unsealed reusable kept ok && gcrow plain $plain &&
+	[ "$(gc $mnt)" = 0 ] && gcrow unsealed reusable kept ok && gcrow plain $plain &&
 		! listed sealed && ! listed lost+found
 	ok $? gc_same_boot_unsealed_reusable
 	one_doc
 	ok $? gc_json_one_document
-	[ "$(gc --discard)" = 0 ] && gcrow unsealed reusable kept ok && gcrow plain $plain_d &&
+	[ "$(gc $mnt --discard)" = 0 ] && gcrow unsealed reusable kept ok && gcrow plain $plain_d &&
 		! listed sealed
 	ok $? gc_discard_same_boot_keeps_reusable
 	cd $mnt/unsealed || exit 1
@@ -123,7 +105,7 @@ ok $? unsealed_pair_not_mounted
 cd /
 
 # The boot-time sweep after the reboot.
-[ "$(gc)" = 0 ] && gcrow unsealed stale kept nonce-changed && ! listed sealed &&
+[ "$(gc $mnt)" = 0 ] && gcrow unsealed stale kept nonce-changed && ! listed sealed &&
 	if [ "$OVLVOL_KIND" = stock ]; then
 		! listed plain # emptied by the sweep of boot 1
 	else
@@ -133,7 +115,7 @@ ok $? gc_after_reboot_unsealed_stale_nonce_changed
 one_doc && [ -e $mnt/unsealed/work/work/incompat/volatile/dirty ] &&
 	[ "$(cat $mnt/unsealed/upper/state | wc -c)" = 300000 ]
 ok $? gc_json_one_document_and_report_changes_nothing
-[ "$(gc --discard)" = 0 ] && gcrow unsealed stale discarded nonce-changed && ! listed sealed &&
+[ "$(gc $mnt --discard)" = 0 ] && gcrow unsealed stale discarded nonce-changed && ! listed sealed &&
 	if [ "$OVLVOL_KIND" = stock ]; then
 		! listed plain
 	else
@@ -152,7 +134,7 @@ ok $? sealed_data_intact
 ovlctl umount merged >/dev/null 2>&1
 cd /
 # Mounted again (volatile) in this boot: reusable now, and kept.
-[ "$(gc --discard)" = 0 ] && gcrow sealed reusable kept ok && ! listed unsealed &&
+[ "$(gc $mnt --discard)" = 0 ] && gcrow sealed reusable kept ok && ! listed unsealed &&
 	! listed plain && [ "$(data sealed 1 | cmp - $mnt/sealed/upper/state >/tmp/out 2>&1; echo $?)" = 0 ]
 ok $? gc_same_boot_remount_reusable_and_kept
 umount $mnt

@@ -10,6 +10,11 @@
 #                          search of every console log for a checker's report
 #   run.sh --demo KERNEL   boot twice on one disk running the demo story
 #                          (selftests/vm/demo.sh) instead of the tests
+#   run.sh --fault KERNEL  only the crash rounds of the fault suite
+#                          (selftests/vm/fault_guest.sh): FAULT_ROUNDS
+#                          crashes (default 10) on the same disks, then a
+#                          boot that judges the last; FAULT_SEED repeats a
+#                          run. Tallies in build/fault/KERNEL/fault.tsv
 #
 # Builds the project module against that kernel, packs busybox, the needed
 # kernel modules, the module and the selftests into an initramfs, boots it
@@ -22,8 +27,10 @@
 #   OVLVOL_KO=path/ovlvol.ko     test a built module (DKMS's) instead of building
 #   VM_KERNEL_BUILD=dir          boot a kernel built earlier (a kernel.sh build
 #                                dir), e.g. to see a test fail on the old code
-#   VM_TESTS="prog... reboot"    run only these test programs; the two reboot
-#                                boots only if "reboot" is named
+#   VM_TESTS="prog... reboot fault"  run only these test programs; the two
+#                                reboot boots only if "reboot" is named, the
+#                                crash rounds only if "fault" is
+#   VM_FAULT_ROUNDS=N            crash rounds after the tests (default 1)
 set -euo pipefail
 # A user's login PATH has no sbin: depmod, mkfs.*, dmsetup live there.
 PATH=$PATH:/usr/sbin:/sbin
@@ -31,14 +38,17 @@ PATH=$PATH:/usr/sbin:/sbin
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 mode=test
-if [ "${1:-}" = --demo ]; then
-	mode=demo
+case ${1:-} in
+--demo | --fault)
+	mode=${1#--}
 	shift
-fi
+	;;
+esac
 kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]|patched-7.3}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel
+[ $mode = fault ] && out=$build/fault/$kernel
 debug=
 case $kernel in *-debug) debug=ovlvol.debug=1 ;; esac
 # KASAN's shadow and lockdep's tables want memory; the checkers make the
@@ -124,6 +134,11 @@ build_initramfs() {
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
+	install -m 0644 "$here/gc_json.sh" "$root/gc_json.sh"
+	# The crash rounds: their workload, and ovlctl with its crash points
+	install -m 0755 "$here/fault_guest.sh" "$root/fault_guest.sh"
+	add_bin "$root" "$build/selftests/fault_crash" fault_crash
+	add_bin "$root" "$build/ovlctl-fault/ovlctl" usr/sbin/ovlctl-fault
 	add_bin "$root" "$build/selftests/rng_nonce" rng_nonce
 	install -m 0644 "$here/../tap.sh" "$root/tap.sh"
 	: >"$root/etc/modules"
@@ -155,7 +170,7 @@ build_initramfs() {
 	*) cat "$ko" ;;
 	esac >"$root/lib/modules/extra/ovlvol.ko"
 	for t in ${VM_TESTS:-$(make -s -C "$top/selftests" list)}; do
-		[ "$t" = reboot ] && continue
+		case $t in reboot | fault) continue ;; esac
 		add_bin "$root" "$build/selftests/$t" "tests/$t"
 	done
 	# ovlctl runtime/hook with real mounts; crun (if installed) for one
@@ -174,9 +189,10 @@ build_initramfs() {
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
 }
 
-# boot NAME [KERNEL ARGS]: one guest run; results in $out/NAME.raw.
+# boot NAME [KERNEL ARGS]: one guest run on the disks in $disks (default
+# $out); results in $disks/NAME.raw.
 boot() {
-	local name=$1 rc=0 start
+	local name=$1 rc=0 start d=${disks:-$out}
 	shift
 	log "booting $KVER (TCG, timeout ${timeout_s}s)"
 	start=$(date +%s)
@@ -185,29 +201,63 @@ boot() {
 		-machine pc -cpu "$cpu" -smp "$smp" -m "$mem" \
 		-kernel "$BZIMAGE" -initrd "$out/initramfs.cpio" \
 		-append "console=ttyS0 rdinit=/init panic_on_warn=1 oops=panic panic=-1 loglevel=6 $debug $*" \
-		-serial "file:$out/$name.console.log" \
+		-serial "file:$d/$name.console.log" \
 		-device virtio-serial-pci \
-		-chardev "file,id=results,path=$out/$name.raw" \
+		-chardev "file,id=results,path=$d/$name.raw" \
 		-device virtserialport,chardev=results,name=results \
-		-drive "file=$out/ext4.img,if=none,id=ext4,format=raw" \
+		-drive "file=$d/ext4.img,if=none,id=ext4,format=raw" \
 		-device virtio-blk-pci,drive=ext4,serial=ext4 \
-		-drive "file=$out/xfs.img,if=none,id=xfs,format=raw" \
+		-drive "file=$d/xfs.img,if=none,id=xfs,format=raw" \
 		-device virtio-blk-pci,drive=xfs,serial=xfs \
+		"${extra_drives[@]}" \
 		</dev/null >"$out/$name.qemu.log" 2>&1 || rc=$?
 	log "guest ran $(($(date +%s) - start))s, qemu exit $rc"
-	[ $rc = 124 ] && log "timed out: see $out/$name.console.log"
-	touch "$out/$name.raw"
+	[ $rc = 124 ] && log "timed out: see $d/$name.console.log"
+	touch "$d/$name.raw"
 }
 
 make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
 ovlctl=${OVLCTL_BIN:-$build/ovlctl/ovlctl}
 [ -n "${OVLCTL_BIN:-}" ] || make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
+make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl-fault" FAULT=1 >&2
 log "ovlctl: $ovlctl; module: ${OVLVOL_KO:-built for $KVER}"
 build_initramfs
 
 truncate -s 512M "$out/ext4.img" "$out/xfs.img"
 mkfs.ext4 -q -F "$out/ext4.img"
 mkfs.xfs -q -f "$out/xfs.img"
+extra_drives=()
+
+# fault_rounds N DIR: N crash rounds (fault_guest.sh) on fresh disks in DIR,
+# then the boot that judges the last; each boot's results in DIR/faultB.raw.
+# The "# FAULT" lines of the judging boots go to DIR/fault.tsv.
+fault_rounds() {
+	local rounds=$1 dir=$2 seed=${FAULT_SEED:-$((RANDOM % 9000 + 1000))} b
+	mkdir -p "$dir"
+	rm -f "$dir"/*.raw
+	# Two more disks for ovlctl's window (stock kernels): its fault point
+	# syncs the filesystem it is on, which must not be the crash pairs'.
+	truncate -s 512M "$dir/ext4.img" "$dir/xfs.img" "$dir/wxfs.img"
+	truncate -s 64M "$dir/wext4.img"
+	mkfs.ext4 -q -F "$dir/ext4.img"
+	mkfs.ext4 -q -F "$dir/wext4.img"
+	mkfs.xfs -q -f "$dir/xfs.img"
+	mkfs.xfs -q -f "$dir/wxfs.img"
+	extra_drives=(
+		-drive "file=$dir/wext4.img,if=none,id=wext4,format=raw"
+		-device virtio-blk-pci,drive=wext4,serial=wext4
+		-drive "file=$dir/wxfs.img,if=none,id=wxfs,format=raw"
+		-device virtio-blk-pci,drive=wxfs,serial=wxfs
+	)
+	log "fault suite: $rounds crash round(s), FAULT_SEED=$seed"
+	for b in $(seq 0 "$rounds"); do
+		disks=$dir boot "fault$b" ovlvol.mode=fault ovlvol.boot=$b \
+			ovlvol.rounds=$rounds ovlvol.seed=$seed
+	done
+	extra_drives=()
+	echo "# seed $seed" >"$dir/fault.tsv"
+	cat "$dir"/fault*.raw | sed -n 's/^# FAULT/FAULT/p' >>"$dir/fault.tsv"
+}
 
 cpu=max
 if [ $mode = demo ]; then
@@ -221,11 +271,16 @@ if [ $mode = demo ]; then
 	exit 0
 fi
 
-boot tests
-case " ${VM_TESTS:-reboot} " in
-*" reboot "*) ;;
-*) skip_reboot=1 ;;
-esac
+if [ $mode = fault ]; then
+	fault_rounds "${FAULT_ROUNDS:-10}" "$out"
+	skip_reboot=1
+else
+	boot tests
+	case " ${VM_TESTS:-reboot} " in
+	*" reboot "*) ;;
+	*) skip_reboot=1 ;;
+	esac
+fi
 if [ -z "${skip_reboot:-}" ]; then
 	# Then two boots on one fresh ext4 disk for what only a reboot shows, with
 	# no RNG help at all (rng_nonce.c): no RDRAND/RDSEED, no virtio-rng, no
@@ -257,6 +312,13 @@ if [ -z "${skip_reboot:-}" ]; then
 	fi
 fi
 
+# The crash rounds' smoke form in every test run (make check)
+if [ $mode = test ] && [ "${VM_FAULT_ROUNDS:-1}" -gt 0 ]; then
+	case " ${VM_TESTS:-fault} " in
+	*" fault "*) fault_rounds "${VM_FAULT_ROUNDS:-1}" "$out/fault" ;;
+	esac
+fi
+
 # A checker's report does not always panic the guest (lockdep and RCU
 # splats only print): on a debug kernel every boot's console is searched,
 # and what is found fails the run as one more test of the main boot.
@@ -282,7 +344,10 @@ if [ -n "$debug" ] && [ "$(tail -n 1 "$out/tests.raw")" = OVLVOL-END ]; then
 fi
 
 pass=0 fail=0 skip=0 rc=0
-for r in tests reboot1 reboot2; do
+raws="tests reboot1 reboot2"
+[ -d "$out/fault" ] && raws+=" $(cd "$out/fault" && ls fault*.raw | sort -V | sed 's|^|fault/|; s|\.raw$||')"
+[ $mode = fault ] && raws=$(cd "$out" && ls fault*.raw | sort -V | sed 's|\.raw$||')
+for r in $raws; do
 	[ -e "$out/$r.raw" ] || continue
 	d=$out
 	[ $r = tests ] || d=$out/$r
@@ -290,6 +355,11 @@ for r in tests reboot1 reboot2; do
 	grep -v 'passed,' "$out/$r.collect" || true
 	read -r p f s <"$d/summary"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+done
+# The crash rounds' table; a refused reuse missed or data lost fails it
+for t in "$out/fault.tsv" "$out/fault/fault.tsv"; do
+	[ -e "$t" ] || continue
+	"$here/fault_tally.sh" "$t" || { rc=1 fail=$((fail + 1)); }
 done
 echo "$pass $fail $skip" >"$out/summary"
 echo "$pass passed, $fail failed, $skip skipped"

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -362,6 +363,39 @@ out:
 	ovlctl_state_free(&st);
 	return ret;
 }
+
+#ifdef OVLCTL_FAULT_POINTS
+/*
+ * A test build only (make FAULT=1, selftests/vm/fault_guest.sh): crash the
+ * machine at @name when OVLCTL_FAULT says so, after making what ovlctl did
+ * so far durable on @fd's filesystem, the worst case for the next boot.
+ * Nothing else is synced: the page cache of every other filesystem is lost.
+ */
+static void fault_point(const char *name, int fd)
+{
+	const char *want = getenv("OVLCTL_FAULT");
+	int trigger;
+
+	if (!want || strcmp(want, name))
+		return;
+	if (syncfs(fd))
+		ovlctl_log(OVLCTL_WARN, "fault %s: syncfs: %s", name,
+			   strerror(errno));
+	/* sysrq-b, or where the kernel has no sysrq, reboot(2) unsynced */
+	trigger = open("/proc/sysrq-trigger", O_WRONLY);
+	if (trigger < 0 || write(trigger, "b", 1) != 1)
+		reboot(RB_AUTOBOOT);
+	ovlctl_log(OVLCTL_WARN, "fault %s: still running: %s", name,
+		   strerror(errno));
+	pause();
+}
+#else
+static inline void fault_point(const char *name, int fd)
+{
+	(void)name;
+	(void)fd;
+}
+#endif
 
 /* Remove the stock marker: work/incompat/volatile/dirty, then the dir. */
 static int remove_marker(int work_fd)
@@ -712,6 +746,7 @@ int cmd_mount(int argc, char **argv)
 					  strerror(-ret));
 			goto out;
 		}
+		fault_point("marker-removed", st.work_fd);
 	}
 	ovlctl_log(OVLCTL_INFO, "mount -t overlay -o %s overlay %s", opts,
 		   target);
