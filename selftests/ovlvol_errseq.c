@@ -33,22 +33,6 @@ FIXTURE(errseq)
 	pid_t child;
 };
 
-/* Run a shell command line; 0 if it exited 0. */
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(cmd))
-		return -ENAMETOOLONG;
-	n = system(cmd);
-	return WIFEXITED(n) && WEXITSTATUS(n) == 0 ? 0 : -EIO;
-}
-
 FIXTURE_SETUP(errseq)
 {
 	char tmp[PATH_MAX];
@@ -61,8 +45,8 @@ FIXTURE_SETUP(errseq)
 	if (self->dev == -ENOENT)
 		SKIP(return, "ovlvol not loaded and OVLVOL_MODULE not set");
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, run("command -v mkfs.ext4 >/dev/null && "
-			 "command -v dmsetup >/dev/null"))
+	ASSERT_EQ(0, ovlvol_test_sh("command -v mkfs.ext4 >/dev/null && "
+				    "command -v dmsetup >/dev/null"))
 	TH_LOG("mkfs.ext4 and dmsetup are needed (the harness packs them)");
 
 	ASSERT_EQ(0, ovlvol_test_mkdtemp(tmp));
@@ -75,9 +59,10 @@ FIXTURE_SETUP(errseq)
 						sizeof(self->loop));
 	ASSERT_LE(0, self->loop_fd);
 	snprintf(self->dm, sizeof(self->dm), "ovlvol-err-%d", getpid());
-	ASSERT_EQ(0, run("dmsetup create %s --table '0 %d linear %s 0' && "
-			 "dmsetup mknodes %s",
-			 self->dm, IMG_SIZE / 512, self->loop, self->dm));
+	ASSERT_EQ(0, ovlvol_test_sh(
+			     "dmsetup create %s --table '0 %d linear %s 0' && "
+			     "dmsetup mknodes %s",
+			     self->dm, IMG_SIZE / 512, self->loop, self->dm));
 	self->dm_made = true;
 	/* noinit_itable: no background reads failing after the switch. */
 	ASSERT_EQ(0, mount(strcat(strcpy(tmp, "/dev/mapper/"), self->dm),
@@ -94,7 +79,8 @@ FIXTURE_TEARDOWN(errseq)
 	if (self->mounted)
 		umount2(self->dir, MNT_DETACH);
 	if (self->dm_made)
-		run("dmsetup remove --retry %s >/dev/null 2>&1", self->dm);
+		ovlvol_test_sh("dmsetup remove --retry %s >/dev/null 2>&1",
+			       self->dm);
 	if (self->loop_fd >= 0) {
 		ioctl(self->loop_fd, LOOP_CLR_FD, 0);
 		close(self->loop_fd);
@@ -107,10 +93,10 @@ FIXTURE_TEARDOWN(errseq)
 /* Switch the dm table to "error", without freezing (and so syncing) ext4. */
 static int inject_errors(const char *dm)
 {
-	return run("dmsetup load %s --table '0 %d error' && "
-		   "dmsetup suspend --nolockfs --noflush %s && "
-		   "dmsetup resume %s",
-		   dm, IMG_SIZE / 512, dm, dm);
+	return ovlvol_test_sh("dmsetup load %s --table '0 %d error' && "
+			      "dmsetup suspend --nolockfs --noflush %s && "
+			      "dmsetup resume %s",
+			      dm, IMG_SIZE / 512, dm, dm);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,23 @@
 
 #define OVLVOL_TEST_NAME "ovlvol"
 #define OVLVOL_TEST_DEV "/dev/" OVLVOL_DEVICE_NAME
+
+/* Run a shell command line made from @fmt; 0 if it exited 0, or -errno. */
+static inline __attribute__((format(printf, 1, 2))) int
+ovlvol_test_sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cmd))
+		return -ENAMETOOLONG;
+	n = system(cmd);
+	return WIFEXITED(n) && WEXITSTATUS(n) == 0 ? 0 : -EIO;
+}
 
 static inline bool ovlvol_test_loaded(void)
 {

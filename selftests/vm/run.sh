@@ -61,7 +61,7 @@ log() { echo "vm-test[$kernel]: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 # Modules a guest needs, by name; built-ins are fine, absent ones are not.
-guest_modules="virtio_pci virtio_blk virtio_console ext4 xfs overlay dm_mod dm_flakey loop"
+guest_modules="virtio_pci virtio_blk virtio_console ext4 xfs overlay dm_mod dm_flakey loop quota_v2"
 
 if [ -n "${VM_KERNEL_BUILD:-}" ]; then
 	KVER=$(cat "$VM_KERNEL_BUILD/include/config/kernel.release")

@@ -728,6 +728,8 @@ int cmd_mount(int argc, char **argv)
 		    st.authority == OVLCTL_AUTH_MODULE)
 			ret = record_module_checkpoint(&st);
 		if (ret) {
+			/* Neither a spec nor a checkpoint of a mount never made */
+			undo_mount_prep(&st, true, o.want_volatile);
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
 					  "recording on %s: %s",
 					  st.spec.work.path, strerror(-ret));
