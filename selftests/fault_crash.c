@@ -14,7 +14,10 @@
  * from SEED alone, against a model of the tree kept in memory, so that ops
  * 1..N always do the same thing and the state after op N is known: replay
  * them on a plain directory holding the same lower and compare digests. A
- * merged view whose digest matches no state the writer reached is torn.
+ * merged view is intact when its digest is that of the state after the
+ * last op, rolled back when it is that of the lower alone (nothing of the
+ * writes reached the disk: consistent, but every write lost), and torn
+ * otherwise (the crash rounds compare with these two states only).
  *
  * The digest names each entry with its type and mode, and for a regular
  * file its size, link count, a hash of its bytes and of its user xattrs
@@ -98,23 +101,29 @@ static void setname(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
-	if (n >= size)
+	if (n >= size) {
+		errno = 0;
 		die("name too long: %s", src);
+	}
 	memcpy(dst, src, n + 1);
 }
 
 static void add_file(struct model *m, const char *name, int ino)
 {
-	if (m->nfiles >= MAX_FILES)
+	if (m->nfiles >= MAX_FILES) {
+		errno = 0;
 		die("model full");
+	}
 	setname(m->file[m->nfiles], sizeof(m->file[0]), name);
 	m->ino[m->nfiles++] = ino;
 }
 
 static int new_inode(struct model *m, uint64_t size)
 {
-	if (m->ninodes >= MAX_INODES)
+	if (m->ninodes >= MAX_INODES) {
+		errno = 0;
 		die("model full");
+	}
 	m->size[m->ninodes] = size;
 	return m->ninodes++;
 }
@@ -139,8 +148,11 @@ static void fill(int fd, long long off, uint64_t len, uint64_t *s)
 			buf[i] = next(s);
 		w = off < 0 ? write(fd, buf, n) :
 			      pwrite(fd, buf, n, off + (long long)done);
-		if (w != (ssize_t)n)
+		if (w != (ssize_t)n) {
+			if (w >= 0)
+				errno = 0;
 			die("short write");
+		}
 		done += n;
 	}
 }
@@ -426,9 +438,11 @@ static long num(const char *s)
 	long v;
 
 	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v < 0)
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0) {
+		errno = 0;
 		die("bad number %s", s);
+	}
 	return v;
 }
 

@@ -1023,6 +1023,34 @@ static void fio_expect_clean_failure(struct __test_metadata *_metadata,
 }
 
 /*
+ * Fill @work's xattr block (1 KiB blocks, 128-byte inodes: every xattr is
+ * in the block) so that a spec of @spec bytes still fits and the
+ * checkpoint after it does not. The block: a 32-byte header, entries (16
+ * bytes and the name, 4-byte aligned) and a 4-byte end, values 4-byte
+ * aligned from the end. "fio-pad" (7) and "ovlctl.spec" (11) take 8 and
+ * 12; the checkpoint would take 16 + 16 + 56 = 88 more: leave 44.
+ */
+static int fio_pad_xattr_block(struct __test_metadata *_metadata,
+			       const char *work, ssize_t spec)
+{
+	long room =
+		1024 - 32 - 4 - (16 + 8) - (16 + 12) - ((spec + 3) & ~3L) - 44;
+	char *pad;
+	int ret;
+
+	TH_LOG("spec %zd bytes, padding %ld", spec, room);
+	if (room <= 0)
+		return -ENOSPC;
+	pad = calloc(1, room);
+	if (!pad)
+		return -ENOMEM;
+	memset(pad, 'p', room);
+	ret = setxattr(work, "user.fio-pad", pad, room, 0) ? -errno : 0;
+	free(pad);
+	return ret;
+}
+
+/*
  * The disk fills up: (1) before the first mount, where ovlctl records the
  * spec (every xattr needs a block: 128-byte inodes); (2) before a reuse;
  * (3) before a first mount whose xattrs fit into the workdir's existing
@@ -1146,9 +1174,8 @@ TEST_F_TIMEOUT(space, checkpoint_xattr_full, 600)
 {
 	struct fio_pair c;
 	struct fio_run r;
-	ssize_t spec;
-	char *pad;
-	long room;
+	char before[4096], after[4096];
+	ssize_t spec, n;
 
 	if (fio_patched())
 		SKIP(return,
@@ -1160,30 +1187,43 @@ TEST_F_TIMEOUT(space, checkpoint_xattr_full, 600)
 	ASSERT_EQ(0, OVLCTL(&r, "mount", "--lower", c.lower, "--upper", c.upper,
 			    "--work", c.work, c.merged))
 	LOG_RUN(&r);
-	umount2(c.merged, MNT_DETACH);
+	ASSERT_EQ(0, OVLCTL(&r, "umount", "--seal", c.merged))
+	LOG_RUN(&r);
 	spec = getxattr(c.work, SPEC_XATTR, NULL, 0);
 	ASSERT_LT(0, spec);
-	/*
-	 * The block: 32-byte header, entries (16 bytes and the name, 4-byte
-	 * aligned) and a 4-byte end, values 4-byte aligned from the end.
-	 * "fio-pad" (7) and "ovlctl.spec" (11) take 8 and 12; the checkpoint
-	 * would take 16 + 16 + 56 = 88 more: leave 44.
-	 */
-	room = 1024 - 32 - 4 - (16 + 8) - (16 + 12) - ((spec + 3) & ~3L) - 44;
-	TH_LOG("spec %zd bytes, padding %ld", spec, room);
-	ASSERT_LT(0, room);
-	pad = calloc(1, room);
-	ASSERT_NE(NULL, pad);
-	memset(pad, 'p', room);
-	ASSERT_EQ(0, setxattr(self->p.work, "user.fio-pad", pad, room, 0));
-	free(pad);
 
+	/* A new pair: the spec fits, its checkpoint does not */
+	ASSERT_EQ(0, fio_pad_xattr_block(_metadata, self->p.work, spec));
 	OVLCTL(&r, "mount", "--lower", self->p.lower, "--upper", self->p.upper,
 	       "--work", self->p.work, self->p.merged);
 	fio_expect_clean_failure(_metadata, &r, &self->p,
 				 "No space left on device");
+	EXPECT_NE(NULL, strstr(r.err, "recording the checkpoint"))
+	LOG_RUN(&r);
 	ASSERT_EQ(0, removexattr(self->p.work, "user.fio-pad"));
 	fio_usable_again(_metadata, &self->p, 0, 0);
+
+	/*
+	 * A sealed pair (spec recorded, no checkpoint) mounted again by its
+	 * work dir alone: the failed mount leaves the spec as it was.
+	 */
+	n = getxattr(c.work, SPEC_XATTR, before, sizeof(before));
+	ASSERT_EQ(spec, n);
+	ASSERT_EQ(0, fio_pad_xattr_block(_metadata, c.work, spec));
+	OVLCTL(&r, "mount", "--work", c.work, c.merged);
+	EXPECT_EQ(FIO_EXIT_ERROR, r.status)
+	LOG_RUN(&r);
+	EXPECT_NE(NULL, strstr(r.err, "recording the checkpoint"))
+	LOG_RUN(&r);
+	EXPECT_FALSE(fio_mounted(c.merged, NULL));
+	EXPECT_FALSE(fio_has_ckpt(c.work));
+	n = getxattr(c.work, SPEC_XATTR, after, sizeof(after));
+	EXPECT_EQ(spec, n);
+	EXPECT_EQ(0, memcmp(before, after, spec));
+	ASSERT_EQ(0, removexattr(c.work, "user.fio-pad"));
+	ASSERT_EQ(0, OVLCTL(&r, "-J", "mount", "--work", c.work, c.merged))
+	LOG_RUN(&r);
+	umount2(c.merged, MNT_DETACH);
 }
 
 /*
@@ -1405,6 +1445,30 @@ static void race_count(struct race_caller *c, int st)
 	c->status[st <= 5 ? st : st < 128 ? 6 : 7]++;
 }
 
+/*
+ * Does the table of `ovlctl -J gc` in @json have a row for @p's pair dir
+ * whose action is "discarded"?
+ */
+static int fio_gc_discarded(const char *json, const struct fio_pair *p)
+{
+	char key[PATH_MAX + 16], dir[PATH_MAX];
+	const char *row, *next, *act;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", p->upper);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	snprintf(key, sizeof(key), "\"pair\": \"%s\"", dir);
+	row = strstr(json, key);
+	if (!row)
+		return 0;
+	next = strstr(row + 1, "\"pair\": ");
+	act = strstr(row, "\"action\": \"discarded\"");
+	return act && (!next || act < next);
+}
+
 /* One ovlctl caller: random commands on random pairs until the stop. */
 static void race_caller(struct race_shared *sh, struct fio_pair *p,
 			const char *base, int who, double end)
@@ -1495,9 +1559,11 @@ static void race_caller(struct race_shared *sh, struct fio_pair *p,
 						    "-J", "gc", "--root", base,
 						    disc ? "--discard" : NULL,
 						    NULL });
-			/* Any pair may have been discarded: counted so */
+			/* The pairs its table says it discarded */
 			for (k = 0; disc && k < RACE_PAIRS; k++)
-				race_log(sh, EV_DISCARD, k, t0, fio_now());
+				if (fio_gc_discarded(r->out, &p[k]))
+					race_log(sh, EV_DISCARD, k, t0,
+						 fio_now());
 		}
 		race_count(c, st);
 		if (st == FIO_EXIT_NOT_REUSABLE)
@@ -1710,8 +1776,13 @@ TEST_F_TIMEOUT(race, callers, 600)
 			for (k = 0; k < sh->nev && !ok; k++) {
 				const struct race_event *d = &sh->ev[k];
 
+				/*
+				 * Ended after the spoiling mount was made
+				 * (while it stays mounted, no discard can
+				 * act), begun before the reuse ended
+				 */
 				ok = d->type == EV_DISCARD &&
-				     d->pair == s->pair && d->t1 > s->t0 &&
+				     d->pair == s->pair && d->t1 > s->t1 &&
 				     d->t0 < u->t1;
 			}
 			if (!ok) {

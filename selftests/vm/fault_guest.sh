@@ -4,25 +4,27 @@
 # The crash rounds of the fault suite, one boot each (selftests/vm/run.sh
 # --fault, Documentation/testing.rst). Boot B first judges what round B-1
 # left on the scratch disks after its crash, then (unless it is the last
-# boot) sets up round B and crashes the machine with no sync: sysrq-b, which
-# ends QEMU (-no-reboot) as a power cut would (reboot(2) without sync on a
-# kernel without sysrq). On each of the ext4 and xfs
-# scratch disks a round has:
+# boot) sets up round B and crashes the machine with no sync: sysrq-b,
+# which ends QEMU (-no-reboot) as a power cut would (reboot(2) without sync
+# on a kernel without sysrq). On each of the ext4 and xfs scratch disks a
+# round has:
 #  - a crash pair: mounted volatile (ovlctl on stock kernels; on the patched
 #    kernel ovlctl in odd rounds, a plain mount(2) in even ones), made
 #    durable empty, then written by the data set of fault_crash up to a
 #    random op, left dirty a random 0-8 s, crashed. After the reboot ovlctl
-#    check, the kernel (a plain volatile mount) and ovlctl gc must all
-#    refuse it, and the merged view a blind marker deletion would hand out
-#    is compared with a replay of the ops on a plain directory: torn or not
-#    is counted, not asserted (it is the danger being measured);
-#  - a sealed pair: written, reused ten times through ovlctl with the
-#    digest checked after each reuse, unmounted with --seal; after the
-#    crash its data must be intact and the pair clean.
+#    check and mount, the kernel (a plain volatile mount) and ovlctl gc must
+#    all refuse it, and the view a blind marker deletion would hand out is
+#    compared with replays of the ops on a plain directory: intact, rolled
+#    back (nothing written back) or torn is counted, not asserted (it is
+#    the danger being measured);
+#  - a sealed pair: written after everything else was synced, reused ten
+#    times through ovlctl with the digest checked after each reuse,
+#    unmounted with --seal (nothing else syncs it); after the crash its
+#    data must be intact and the pair clean.
 # On stock kernels the crash itself is ovlctl's own window (a pair on one of
-# the two window disks, ext4 and xfs in turn): ovlctl built with FAULT=1
-# removes the stock marker, makes that durable and crashes before it
-# mounts. After the reboot ovlctl must still refuse the pair.
+# the two window disks, ext4 and xfs in turn): ovlctl built with
+# FAULT_POINTS=1 removes the stock marker, makes that durable and crashes
+# before it mounts. After the reboot ovlctl must still refuse the pair.
 # Prints TAP (the plan last), each judged pair as a "# FAULT ..." line the
 # host tallies, and frames its own end on the results port.
 #   fault_guest.sh BOOT ROUNDS SEED
@@ -77,7 +79,7 @@ fi
 
 # Judge round $1 on /mnt/$2.
 judge() {
-	local r=$1 fs=$2 d=/mnt/$2/r$1 X D how rc torn differ o k g s
+	local r=$1 fs=$2 d=/mnt/$2/r$1 X D how rc view differ o k g s
 	read -r X D how <"$d/plan" || { ok 1 "r$r.$fs.plan_survived"; return; }
 	cd "$d" || return
 	# ovlctl's verdict
@@ -85,7 +87,8 @@ judge() {
 	if [ "$rc" = 3 ] && grep -q '"reason": "nonce-changed"' /tmp/out; then o=refused; else o=accepted; fi
 	[ $o = refused ]
 	ok $? "r$r.$fs.crash_pair_refused_by_ovlctl_check"
-	[ "$(ovl mount --lower crash/lower --upper crash/upper --work crash/work crash/merged)" = 3 ] && ! grep -q " $d/crash/merged " /proc/mounts
+	[ "$(ovl mount --lower crash/lower --upper crash/upper --work crash/work crash/merged)" = 3 ] &&
+		grep -q 'nonce-changed' /tmp/out && ! grep -q " $d/crash/merged " /proc/mounts
 	ok $? "r$r.$fs.crash_pair_not_mounted_by_ovlctl"
 	grep -q " $d/crash/merged " /proc/mounts && umount "$d/crash/merged"
 	# the kernel's: a plain volatile mount, refused for the right reason
@@ -105,16 +108,25 @@ judge() {
 	if [ "$(gc "$d")" = 0 ] && gcrow crash stale kept nonce-changed; then g=found; else g=missed; fi
 	[ $g = found ]
 	ok $? "r$r.$fs.crash_pair_stale_in_gc"
-	# what blind deletion would have reused
-	/fault_crash lower replay "$seed$r" && /fault_crash write replay "$seed$r" 0 "$X" &&
-		/fault_crash digest replay >/tmp/want && view_mount crash &&
-		/fault_crash digest crash/merged >/tmp/got
+	# What blind deletion would have reused: the state the writer reached
+	# (intact), the state before its first op (rolled back: consistent,
+	# every write lost), or neither (torn).
+	rm -f /tmp/want0 /tmp/want /tmp/got
+	/fault_crash lower replay "$seed$r" && /fault_crash digest replay >/tmp/want0 &&
+		/fault_crash write replay "$seed$r" 0 "$X" && /fault_crash digest replay >/tmp/want &&
+		view_mount crash && /fault_crash digest crash/merged >/tmp/got
 	rc=$?
 	umount crash/merged 2>/dev/null
 	ok $rc "r$r.$fs.crash_pair_view_and_replay_digested"
-	if cmp -s /tmp/want /tmp/got; then torn=0; else torn=1; fi
+	if cmp -s /tmp/want /tmp/got; then
+		view=intact
+	elif cmp -s /tmp/want0 /tmp/got; then
+		view=rolled-back
+	else
+		view=torn
+	fi
 	differ=$(diff /tmp/want /tmp/got | grep -c '^[-+]/')
-	[ $torn = 1 ] && diff /tmp/want /tmp/got | grep '^[-+]/' | head -n 4 | sed 's/^/# torn: /'
+	[ $view = torn ] && diff /tmp/want /tmp/got | grep '^[-+]/' | head -n 4 | sed 's/^/# torn: /'
 	# the sealed pair: clean, and every byte there
 	[ "$(ovl -J check --work sealed/work)" = 0 ] && grep -q '"verdict": "fresh"' /tmp/out
 	ok $? "r$r.$fs.sealed_pair_clean"
@@ -127,25 +139,26 @@ judge() {
 	ovlctl umount sealed/merged >/dev/null 2>&1
 	[ $s = intact ]
 	ok $? "r$r.$fs.sealed_pair_data_intact"
-	echo "# FAULT kind=$OVLVOL_KIND round=$r fs=$fs ops=$X delay=$D mount=$how torn=$torn differ=$differ ovlctl=$o kernel=$k gc=$g sealed=$s"
+	echo "# FAULT kind=$OVLVOL_KIND round=$r fs=$fs ops=$X delay=$D mount=$how view=$view differ=$differ ovlctl=$o kernel=$k gc=$g sealed=$s"
 	cd /
 	rm -rf "$d"
 }
 
 # Judge the window pair of round $1 on /mnt/w-$2.
 judge_window() {
-	local r=$1 fs=$2 d=/mnt/w-$2/r$1 fired o g
+	local r=$1 fs=$2 d=/mnt/w-$2/r$1 fired o g rc
 	[ -d "$d" ] || return
 	cd "$d" || return
 	# the fault point fired only once the marker's removal was durable
-	if [ -e work/work/incompat/volatile ]; then fired=no; else fired=yes; fi
+	if [ -e work/work/incompat/volatile ] || [ -e fault-returned ]; then fired=no; else fired=yes; fi
 	[ $fired = yes ]
 	ok $? "r$r.w-$fs.window_marker_removed_before_crash"
 	rc=$(ovl -J check --work work)
 	if [ "$rc" = 3 ] && grep -q '"reason": "nonce-changed"' /tmp/out; then o=refused; else o=accepted; fi
 	[ $o = refused ]
 	ok $? "r$r.w-$fs.window_pair_refused_by_ovlctl"
-	[ "$(ovl mount --work work merged)" = 3 ] && ! grep -q " $d/merged " /proc/mounts
+	[ "$(ovl mount --work work merged)" = 3 ] && grep -q 'nonce-changed' /tmp/out &&
+		! grep -q " $d/merged " /proc/mounts
 	ok $? "r$r.w-$fs.window_pair_not_mounted"
 	grep -q " $d/merged " /proc/mounts && umount "$d/merged"
 	if [ "$(gc /mnt/w-$fs)" = 0 ] && gcrow "r$r" stale kept nonce-changed; then g=found; else g=missed; fi
@@ -172,7 +185,10 @@ if [ "$boot" -ge "$rounds" ]; then
 fi
 
 # Round $boot: set up, write, crash. The crash comes D s after the last
-# write, on both disks.
+# write, on both disks. First everything the crash must not take is made
+# durable (the pairs' dirs, lowers and the crash pairs' checkpoints, the
+# plans); the sealed pairs are written after that, so only their seal can
+# make them survive.
 r=$boot
 D=$(rand 3 9)
 for fs in ext4 xfs; do
@@ -184,28 +200,8 @@ for fs in ext4 xfs; do
 	X=$((1 + $(rand $salt $ops)))
 	how=ovlctl
 	[ "$OVLVOL_KIND" = patched ] && [ $((r % 2)) = 0 ] && how=plain
-	# The sealed pair: ten reuses, each checked, then --seal.
-	mkpair sealed "$seed$r"5
-	rc=$(ovl mount --lower sealed/lower --upper sealed/upper --work sealed/work sealed/merged)
-	[ "$rc" = 0 ] && /fault_crash write sealed/merged "$seed$r"5 0 100 &&
-		/fault_crash digest sealed/merged >/tmp/before
-	ok $? "r$r.$fs.sealed_pair_written"
-	bad=
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		[ "$(ovl umount sealed/merged)" = 0 ] &&
-			[ "$(ovl mount --work sealed/work sealed/merged)" = 0 ] && grep -q '^reused: ' /tmp/out &&
-			/fault_crash digest sealed/merged >/tmp/after && cmp /tmp/before /tmp/after >/tmp/out 2>&1 &&
-			/fault_crash write sealed/merged "$seed$r"5 $((90 + 10 * i)) $((100 + 10 * i)) &&
-			/fault_crash digest sealed/merged >/tmp/before || { bad="$bad $i"; break; }
-	done
-	[ -z "$bad" ]
-	ok $? "r$r.$fs.sealed_pair_reused_ten_times_intact" "${bad:+cycle$bad}"
-	[ "$(ovl umount --seal sealed/merged)" = 0 ] && view_mount sealed &&
-		/fault_crash digest sealed/merged sealed.digest && umount sealed/merged &&
-		cmp /tmp/before sealed.digest >/tmp/out 2>&1
-	ok $? "r$r.$fs.sealed_pair_sealed"
-	# The crash pair.
-	mkpair crash "$seed$r"
+	mkpair sealed "$seed$r"5 && mkpair crash "$seed$r"
+	ok $? "r$r.$fs.pairs_made"
 	if [ $how = plain ]; then
 		plain_mount crash
 		rc=$?
@@ -229,15 +225,39 @@ if [ "$OVLVOL_KIND" = stock ]; then
 	ok $? "r$r.w-$window.window_pair_ready"
 	cd /
 fi
-# All of it durable: the pairs, their checkpoints, the plans.
 sync
+# The sealed pairs: written, ten reuses each checked, then --seal, and the
+# digest of what the seal kept, fsync'ed; nothing else syncs them.
+for fs in ext4 xfs; do
+	cd "/mnt/$fs/r$r" || exit 1
+	rc=$(ovl mount --lower sealed/lower --upper sealed/upper --work sealed/work sealed/merged)
+	[ "$rc" = 0 ] && /fault_crash write sealed/merged "$seed$r"5 0 100 &&
+		/fault_crash digest sealed/merged >/tmp/before
+	ok $? "r$r.$fs.sealed_pair_written"
+	bad=
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(ovl umount sealed/merged)" = 0 ] &&
+			[ "$(ovl mount --work sealed/work sealed/merged)" = 0 ] && grep -q '^reused: ' /tmp/out &&
+			/fault_crash digest sealed/merged >/tmp/after && cmp /tmp/before /tmp/after >/tmp/out 2>&1 &&
+			/fault_crash write sealed/merged "$seed$r"5 $((90 + 10 * i)) $((100 + 10 * i)) &&
+			/fault_crash digest sealed/merged >/tmp/before || { bad="$bad $i"; break; }
+	done
+	[ -z "$bad" ]
+	ok $? "r$r.$fs.sealed_pair_reused_ten_times_intact" "${bad:+cycle$bad}"
+	[ "$(ovl umount --seal sealed/merged)" = 0 ] && view_mount sealed &&
+		/fault_crash digest sealed/merged sealed.digest && umount sealed/merged &&
+		cmp /tmp/before sealed.digest >/tmp/out 2>&1
+	ok $? "r$r.$fs.sealed_pair_sealed"
+	cd /
+done
 log "writing the crash pairs"
 /fault_crash write /mnt/ext4/r$r/crash/merged "$seed$r" 0 "$(cut -d' ' -f1 /mnt/ext4/r$r/plan)" &
 p1=$!
 /fault_crash write /mnt/xfs/r$r/crash/merged "$seed$r" 0 "$(cut -d' ' -f1 /mnt/xfs/r$r/plan)"
 rc=$?
 wait $p1
-[ $rc = 0 ] && [ $? = 0 ]
+rc1=$?
+[ $rc = 0 ] && [ $rc1 = 0 ]
 ok $? "r$r.crash_pairs_written"
 sleep "$D"
 echo "1..$n"
@@ -247,7 +267,10 @@ sleep 1
 if [ -n "$window" ]; then
 	log "crashing inside ovlctl's window on /mnt/w-$window/r$r"
 	cd "/mnt/w-$window/r$r" && OVLCTL_FAULT=marker-removed ovlctl-fault mount --work work merged
+	# Still here: the next boot must not count this round as fired.
 	log "ovlctl's fault point did not crash the machine"
+	: >fault-returned
+	sync
 fi
 # sysrq-b; a kernel without sysrq (the minimal patched builds) gets
 # reboot(2) without sync: the page cache is lost all the same

@@ -4,10 +4,11 @@
 # The table of the crash rounds (Documentation/testing.rst) from the
 # "FAULT" lines run.sh collected:
 #   fault_tally.sh FAULT.TSV...
-# One row per kernel kind, kernel and filesystem: rounds run, uppers that a
-# blind marker deletion would have handed out torn, reuses ovlctl, the
-# kernel and gc accepted or missed, sealed pairs that lost data; then one
-# row per window disk for ovlctl's own window. The path of each file names
+# One row per kernel and filesystem: rounds run; what a blind marker
+# deletion would have handed out: the upper intact, rolled back (nothing of
+# the writes on disk: consistent, every write lost) or torn (neither);
+# reuses ovlctl, the kernel and gc accepted or missed, sealed pairs that
+# lost data. Then one row per window disk for ovlctl's own window. The path of each file names
 # the kernel (build/fault/KERNEL/fault.tsv, build/vm/KERNEL/fault/fault.tsv).
 set -euo pipefail
 
@@ -26,7 +27,10 @@ $2 == "FAULT" {
 	row = sprintf("%-14s %-5s", $1, kv($0, "fs"))
 	if (!(row in rounds)) order[n++] = row
 	rounds[row]++
-	torn[row] += kv($0, "torn")
+	v = kv($0, "view")
+	intact[row] += v == "intact"
+	rolled[row] += v == "rolled-back"
+	torn[row] += v == "torn"
 	oacc[row] += kv($0, "ovlctl") != "refused"
 	kacc[row] += kv($0, "kernel") != "refused"
 	gmiss[row] += kv($0, "gc") != "found"
@@ -41,10 +45,10 @@ $2 == "FAULT-WINDOW" {
 	wmiss[row] += kv($0, "gc") != "found"
 }
 END {
-	printf "%-14s %-5s %6s %6s %15s %15s %9s %11s\n", "kernel", "fs", "rounds", "torn", "ovlctl-accepted", "kernel-accepted", "gc-missed", "sealed-lost"
+	printf "%-14s %-5s %6s %6s %11s %5s %15s %15s %9s %11s\n", "kernel", "fs", "rounds", "intact", "rolled-back", "torn", "ovlctl-accepted", "kernel-accepted", "gc-missed", "sealed-lost"
 	for (i = 0; i < n; i++) {
 		r = order[i]
-		printf "%s %6d %6d %15d %15d %9d %11d\n", r, rounds[r], torn[r], oacc[r], kacc[r], gmiss[r], lost[r]
+		printf "%s %6d %6d %11d %5d %15d %15d %9d %11d\n", r, rounds[r], intact[r], rolled[r], torn[r], oacc[r], kacc[r], gmiss[r], lost[r]
 		bad += oacc[r] + kacc[r] + gmiss[r] + lost[r]
 	}
 	if (wn) {

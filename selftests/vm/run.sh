@@ -219,7 +219,7 @@ boot() {
 make -s -C "$top/selftests" OUTPUT="$build/selftests" >&2
 ovlctl=${OVLCTL_BIN:-$build/ovlctl/ovlctl}
 [ -n "${OVLCTL_BIN:-}" ] || make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
-make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl-fault" FAULT=1 >&2
+make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl-fault" FAULT_POINTS=1 >&2
 log "ovlctl: $ovlctl; module: ${OVLVOL_KO:-built for $KVER}"
 build_initramfs
 
@@ -233,6 +233,8 @@ extra_drives=()
 # The "# FAULT" lines of the judging boots go to DIR/fault.tsv.
 fault_rounds() {
 	local rounds=$1 dir=$2 seed=${FAULT_SEED:-$((RANDOM % 9000 + 1000))} b
+	[[ $seed =~ ^[1-9][0-9]{0,8}$ ]] || die "FAULT_SEED must be a number from 1 to 999999999"
+	[[ $rounds =~ ^[0-9]{1,4}$ ]] || die "the number of crash rounds must be a number"
 	mkdir -p "$dir"
 	rm -f "$dir"/*.raw
 	# Two more disks for ovlctl's window (stock kernels): its fault point

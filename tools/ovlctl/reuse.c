@@ -366,9 +366,10 @@ out:
 
 #ifdef OVLCTL_FAULT_POINTS
 /*
- * A test build only (make FAULT=1, selftests/vm/fault_guest.sh): crash the
- * machine at @name when OVLCTL_FAULT says so, after making what ovlctl did
- * so far durable on @fd's filesystem, the worst case for the next boot.
+ * A test build only (make FAULT_POINTS=1, selftests/vm/fault_guest.sh):
+ * crash the machine at @name when OVLCTL_FAULT says so, after making what
+ * ovlctl did so far durable on @fd's filesystem, the worst case for the
+ * next boot.
  * Nothing else is synced: the page cache of every other filesystem is lost.
  */
 static void fault_point(const char *name, int fd)
@@ -385,9 +386,10 @@ static void fault_point(const char *name, int fd)
 	trigger = open("/proc/sysrq-trigger", O_WRONLY);
 	if (trigger < 0 || write(trigger, "b", 1) != 1)
 		reboot(RB_AUTOBOOT);
-	ovlctl_log(OVLCTL_WARN, "fault %s: still running: %s", name,
-		   strerror(errno));
-	pause();
+	sleep(5);
+	ovlctl_log(OVLCTL_ERROR, "fault %s: the machine did not crash: %s",
+		   name, strerror(errno));
+	_exit(OVLCTL_EXIT_ERROR);
 }
 #else
 static inline void fault_point(const char *name, int fd)
@@ -559,12 +561,14 @@ static int keep_layers(struct ovlctl_pair_opts *o,
  * refuses as before; ovlctl's checkpoint on the workdir was never touched).
  */
 static void undo_mount_prep(struct ovlctl_state *st, bool fresh,
-			    bool want_volatile)
+			    bool want_volatile,
+			    const struct ovlctl_saved *saved)
 {
 	int fd, err = 0;
 
 	if (fresh) {
-		err = ovlctl_forget(st->work_fd);
+		/* A sealed pair keeps the spec it had; a new pair gets none */
+		err = ovlctl_spec_restore(st->work_fd, saved);
 	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {
 		if ((mkdirat(st->work_fd, OVLCTL_INCOMPAT_DIR, 0700) &&
 		     errno != EEXIST) ||
@@ -598,6 +602,9 @@ int cmd_mount(int argc, char **argv)
 	};
 	struct ovlctl_pair_opts o = { .want_volatile = true };
 	bool discard = false, wait = true, discarded = false, fresh;
+	/* What a mount that fails must put back (static: 64 KiB) */
+	static struct ovlctl_saved saved;
+	const char *what;
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
@@ -723,15 +730,24 @@ int cmd_mount(int argc, char **argv)
 		goto out;
 	}
 	if (fresh) {
+		ret = ovlctl_spec_save(st.work_fd, st.spec.userxattr, &saved);
+		if (ret) {
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "reading %s: %s",
+					  st.spec.work.path, strerror(-ret));
+			goto out;
+		}
+		what = "the spec";
 		ret = ovlctl_spec_record(&st);
 		if (!ret && o.want_volatile &&
-		    st.authority == OVLCTL_AUTH_MODULE)
+		    st.authority == OVLCTL_AUTH_MODULE) {
+			what = "the checkpoint";
 			ret = record_module_checkpoint(&st);
+		}
 		if (ret) {
 			/* Neither a spec nor a checkpoint of a mount never made */
-			undo_mount_prep(&st, true, o.want_volatile);
+			undo_mount_prep(&st, true, o.want_volatile, &saved);
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
-					  "recording on %s: %s",
+					  "recording %s on %s: %s", what,
 					  st.spec.work.path, strerror(-ret));
 			goto out;
 		}
@@ -758,7 +774,7 @@ int cmd_mount(int argc, char **argv)
 		 * Not a verdict: what overlayfs refused is in the kernel
 		 * log. Exit 3 would tell a runtime to discard a good upper.
 		 */
-		undo_mount_prep(&st, fresh, o.want_volatile);
+		undo_mount_prep(&st, fresh, o.want_volatile, &saved);
 		ret = ovlctl_fail(
 			ret == -EBUSY ? OVLCTL_EXIT_BUSY : OVLCTL_EXIT_ERROR,
 			"mount: %s (see the kernel log for overlayfs' reason); nothing was changed",
@@ -769,7 +785,7 @@ int cmd_mount(int argc, char **argv)
 		r = umount_target(target);
 		/* Nothing of that mount may count for the next verdict */
 		if (!r)
-			undo_mount_prep(&st, fresh, o.want_volatile);
+			undo_mount_prep(&st, fresh, o.want_volatile, &saved);
 		ret = ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
 			r ? "%s is not the overlay that was asked for, and unmounting it failed: %s" :

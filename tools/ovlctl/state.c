@@ -257,6 +257,34 @@ int ovlctl_spec_record(const struct ovlctl_state *st)
 	return err;
 }
 
+int ovlctl_spec_save(int work_fd, bool userxattr, struct ovlctl_saved *saved)
+{
+	ssize_t n;
+
+	saved->len = 0;
+	saved->userxattr = userxattr;
+	n = fgetxattr(work_fd, spec_xattr(userxattr), saved->buf,
+		      sizeof(saved->buf));
+	if (n < 0)
+		return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+	saved->len = n;
+	return 0;
+}
+
+int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved)
+{
+	int err = ovlctl_ckpt_remove(work_fd, saved->userxattr);
+
+	if (err)
+		return err;
+	if (!saved->len)
+		return ovlctl_forget(work_fd);
+	if (fsetxattr(work_fd, spec_xattr(saved->userxattr), saved->buf,
+		      saved->len, 0))
+		return -errno;
+	return 0;
+}
+
 int ovlctl_forget(int work_fd)
 {
 	int u, err;

@@ -80,6 +80,21 @@ int ovlctl_check_options(const char *cmd, const char *opts, bool confined,
 int ovlctl_open_marker(int work_fd);
 /* Record @st->spec on the workdir, for restarts that name only it. */
 int ovlctl_spec_record(const struct ovlctl_state *st);
+
+/* The recorded spec as it was before a mount changed it (len 0: none). */
+struct ovlctl_saved {
+	bool userxattr;
+	size_t len;
+	char buf[65536];
+};
+
+/* Keep the workdir's recorded spec in @saved: 0 or -errno. */
+int ovlctl_spec_save(int work_fd, bool userxattr, struct ovlctl_saved *saved);
+/*
+ * Undo a mount that never happened: drop the checkpoint, and put back the
+ * spec @saved kept (or none, if there was none): 0 or -errno.
+ */
+int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved);
 /* The mount(2) option string for @spec; NULL after reporting an error. */
 char *ovlctl_spec_options(const struct ovlctl_spec *spec, bool want_volatile);
 
