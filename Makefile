@@ -61,14 +61,15 @@ check-debug:
 # other fault tests (fault_io) with the rest of the selftests.
 FAULT_ROUNDS ?= 10
 KERNELS ?= $(ALL_KERNELS)
+FAULT_OUT = $(or $(OVLVOL_BUILD),build)/fault
 fault-test:
 	scripts/deps.sh
 	@for k in $(KERNELS); do \
 		FAULT_ROUNDS=$(FAULT_ROUNDS) selftests/vm/run.sh --fault $$k || fail=1; \
 	done; \
-	selftests/vm/fault_tally.sh $(foreach k,$(KERNELS),build/fault/$(k)/fault.tsv) \
-		>build/fault/table.txt || fail=1; \
-	cat build/fault/table.txt; \
+	selftests/vm/fault_tally.sh $(foreach k,$(KERNELS),$(FAULT_OUT)/$(k)/fault.tsv) \
+		>$(FAULT_OUT)/table.txt || fail=1; \
+	cat $(FAULT_OUT)/table.txt; \
 	exit $${fail:-0}
 
 # libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a
