@@ -20,7 +20,6 @@
  * (an error on another file of an ext2 upper, dm-error) already cover is
  * not repeated here.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +32,8 @@
 #include <sys/xattr.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+
+#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "ovl_volatile_test.h"
@@ -168,31 +169,19 @@ static int fio_ovlctl_run(struct fio_run *r, int nores, int secs,
 	TH_LOG("ovlctl exit %d\nstdout: %s\nstderr: %s", (r)->status, \
 	       (r)->out, (r)->err)
 
-/* The first string member "@key" of ovlctl's JSON @s into @val; 0 or -1. */
+/* The string member "@key" of ovlctl's JSON object @s into @val; 0 or -1. */
 static int fio_json_str(const char *s, const char *key, char *val, size_t len)
 {
-	char k[64];
-	const char *p, *e;
+	json_object *o = json_tokener_parse(s), *v;
+	int ret = -1;
 
-	snprintf(k, sizeof(k), "\"%s\"", key);
-	for (p = strstr(s, k); p; p = strstr(p + 1, k)) {
-		p += strlen(k);
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != ':')
-			continue;
-		p++;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p != '"')
-			continue;
-		e = strchr(++p, '"');
-		if (!e)
-			return -1;
-		snprintf(val, len, "%.*s", (int)(e - p), p);
-		return 0;
+	if (o && json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(val, len, "%s", json_object_get_string(v));
+		ret = 0;
 	}
-	return -1;
+	json_object_put(o);
+	return ret;
 }
 
 /* Does ovlctl's JSON @s say "@key": "@want"? */
@@ -1451,22 +1440,27 @@ static void race_count(struct race_caller *c, int st)
  */
 static int fio_gc_discarded(const char *json, const struct fio_pair *p)
 {
-	char key[PATH_MAX + 16], dir[PATH_MAX];
-	const char *row, *next, *act;
-	char *slash;
+	json_object *o = json_tokener_parse(json), *pairs, *row, *v;
+	char dir[PATH_MAX], *slash;
+	int found = 0;
+	size_t i;
 
 	snprintf(dir, sizeof(dir), "%s", p->upper);
 	slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	*slash = '\0';
-	snprintf(key, sizeof(key), "\"pair\": \"%s\"", dir);
-	row = strstr(json, key);
-	if (!row)
-		return 0;
-	next = strstr(row + 1, "\"pair\": ");
-	act = strstr(row, "\"action\": \"discarded\"");
-	return act && (!next || act < next);
+	if (slash)
+		*slash = '\0';
+	if (o && json_object_object_get_ex(o, "pairs", &pairs) &&
+	    json_object_is_type(pairs, json_type_array))
+		for (i = 0; i < json_object_array_length(pairs) && !found;
+		     i++) {
+			row = json_object_array_get_idx(pairs, i);
+			found = json_object_object_get_ex(row, "pair", &v) &&
+				!strcmp(json_object_get_string(v), dir) &&
+				json_object_object_get_ex(row, "action", &v) &&
+				!strcmp(json_object_get_string(v), "discarded");
+		}
+	json_object_put(o);
+	return found;
 }
 
 /* One ovlctl caller: random commands on random pairs until the stop. */
