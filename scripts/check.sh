@@ -18,6 +18,8 @@ start=$(date +%s)
 "$top/scripts/deps.sh" test deb || exit 1
 
 pass=0 fail=0 skip=0 lines=
+mkdir -p "$build"
+: >"$build/check.problems"
 # A run that left no summary (it could not even build) counts as a failure.
 add() { # SUMMARY-FILE LABEL
 	local p=0 f=1 s=0
@@ -26,11 +28,28 @@ add() { # SUMMARY-FILE LABEL
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 }
 
+# What failed, named again after the summary: a CI log often keeps only its
+# tail. The collector's problem lines (a case "not ok", cases never reported,
+# a guest cut off) and the crash rounds' table when it failed.
+problems() { # DIR LABEL
+	local c
+	[ -f "$1/summary" ] || echo "$2: the run left no summary (it did not get to its tests)"
+	for c in "$1"/*.collect "$1"/fault/*.collect "$1"/fault.tally "$1"/fault/fault.tally; do
+		[ -s "$c" ] || continue
+		case $c in
+		*.tally) sed "s|^|$2: fault tally: |" "$c" ;;
+		*) grep -v 'passed,' "$c" | sed "s|^|$2: ${c##*/}: |" ;;
+		esac
+	done
+	return 0
+}
+
 if [ "${HOST_TESTS:-1}" != 0 ]; then
 	echo "== host tests"
 	rm -f "$build/host/summary"
 	"$top/selftests/host/run.sh"
 	add "$build/host/summary" host
+	problems "$build/host" host >>"$build/check.problems"
 fi
 
 for k in $kernels; do
@@ -38,9 +57,14 @@ for k in $kernels; do
 	rm -f "$build/vm/$k/summary"
 	"$top/selftests/vm/run.sh" "$k"
 	add "$build/vm/$k/summary" "$k"
+	problems "$build/vm/$k" "$k" >>"$build/check.problems"
 done
 
 echo "== summary ($(($(date +%s) - start))s; logs in $build/host and $build/vm)"
 printf '%s' "$lines"
+if [ -s "$build/check.problems" ]; then
+	echo "== what failed"
+	cat "$build/check.problems"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

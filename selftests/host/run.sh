@@ -41,4 +41,7 @@ export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 	done
 	echo "OVLVOL-END"
 } >"$out/results.raw"
-"$top/selftests/vm/collect.sh" "$out/results.raw" "$out"
+"$top/selftests/vm/collect.sh" "$out/results.raw" "$out" >"$out/results.collect"
+rc=$?
+cat "$out/results.collect"
+exit $rc

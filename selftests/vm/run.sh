@@ -314,8 +314,12 @@ if [ -z "${skip_reboot:-}" ]; then
 	fi
 fi
 
-# The crash rounds' smoke form in every test run (make check)
+# The crash rounds' smoke form in every test run (make check). With the
+# CPU's RNG back: without it the crng becomes ready only in the middle of
+# a round, and the static keys it then flips (int3 text patching) have
+# oopsed a 2-CPU TCG guest ("Oops: int3" in crng_make_state, stock-7.x).
 if [ $mode = test ] && [ "${VM_FAULT_ROUNDS:-1}" -gt 0 ]; then
+	cpu=max
 	case " ${VM_TESTS:-fault} " in
 	*" fault "*) fault_rounds "${VM_FAULT_ROUNDS:-1}" "$out/fault" ;;
 	esac
@@ -359,9 +363,12 @@ for r in $raws; do
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 done
 # The crash rounds' table; a refused reuse missed or data lost fails it
+# (also kept beside it when it fails, for make check's list of failures)
 for t in "$out/fault.tsv" "$out/fault/fault.tsv"; do
 	[ -e "$t" ] || continue
-	"$here/fault_tally.sh" "$t" || { rc=1 fail=$((fail + 1)); }
+	"$here/fault_tally.sh" "$t" >"${t%.tsv}.table" && r=0 || r=1
+	cat "${t%.tsv}.table"
+	[ $r = 0 ] || { cp "${t%.tsv}.table" "${t%.tsv}.tally"; rc=1 fail=$((fail + 1)); }
 done
 echo "$pass $fail $skip" >"$out/summary"
 echo "$pass passed, $fail failed, $skip skipped"
