@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/quota.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <linux/capability.h>
@@ -205,18 +206,21 @@ static int fio_mounted(const char *target, int *ro)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		char mp[PATH_MAX], opts[256];
+		char mp[PATH_MAX];
 
-		if (sscanf(line, "%*s %*s %*s %*s %4095s %255s", mp, opts) != 2)
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
 		if (strcmp(mp, target))
 			continue;
 		found = 1;
-		if (ro)
-			*ro = !strncmp(opts, "ro", 2) &&
-			      (opts[2] == ',' || !opts[2]);
 	}
 	fclose(f);
+	/* The superblock's flag too: overlayfs' read-only fallback */
+	if (found && ro) {
+		struct statvfs sv;
+
+		*ro = !statvfs(target, &sv) && (sv.f_flag & ST_RDONLY);
+	}
 	return found;
 }
 
@@ -322,15 +326,8 @@ static const char *fio_auth_setup(int *loaded)
 
 static void fio_auth_teardown(int *loaded)
 {
-	int i;
-
-	for (i = 0; *loaded && i < 100; i++) {
-		int err = ovlvol_test_unload();
-
-		if (err != -EWOULDBLOCK && err != -EAGAIN && err != -EBUSY)
-			break;
-		usleep(20000);
-	}
+	if (*loaded)
+		ovlvol_test_unload_wait();
 	*loaded = 0;
 }
 
@@ -844,12 +841,27 @@ FIXTURE(space)
 	char loop[64];
 	char mnt[PATH_MAX];
 	int mounted;
+	int nfill;
 	struct fio_pair p, q;
 };
+
+/*
+ * The filesystem under test lives in a small image on the ext4 scratch
+ * disk: ext4 16 MiB, xfs 64 MiB (below mkfs.xfs's 300 MB floor, which it
+ * lifts for test suites that set TEST_DIR, TEST_DEV and QA_CHECK_FS).
+ */
+FIXTURE_VARIANT(space)
+{
+	const char *fstype;
+};
+
+FIXTURE_VARIANT_ADD(space, ext4){ .fstype = "ext4" };
+FIXTURE_VARIANT_ADD(space, xfs){ .fstype = "xfs" };
 
 FIXTURE_SETUP(space)
 {
 	const char *dev = getenv("OVLVOL_SCRATCH_EXT4"), *why;
+	char mkfs[16];
 
 	memset(self, 0, sizeof(*self));
 	self->loop_fd = -1;
@@ -859,8 +871,9 @@ FIXTURE_SETUP(space)
 		SKIP(return, "%s", why);
 	if (!dev || !*dev)
 		SKIP(return, "no scratch disk (OVLVOL_SCRATCH_EXT4)");
-	if (!vt_have_tool("mkfs.ext4"))
-		SKIP(return, "no mkfs.ext4");
+	snprintf(mkfs, sizeof(mkfs), "mkfs.%s", variant->fstype);
+	if (!vt_have_tool(mkfs))
+		SKIP(return, "no %s in this guest", mkfs);
 	ASSERT_EQ(0, ovlvol_test_mount_new(self->scratch, "ext4", dev, 0));
 	ASSERT_EQ(0, vt_join(self->img, self->scratch, "space.img"));
 	ASSERT_EQ(0, ovlvol_test_mkdtemp(self->mnt));
@@ -878,25 +891,65 @@ FIXTURE_TEARDOWN(space)
 			   &self->loaded);
 }
 
-/* mkfs.ext4 @mkfs on the image, loop, mount with @opts: 0 or -errno. */
-static int fio_small_fs(FIXTURE_DATA(space) * self, const char *mkfs,
-			const char *opts)
+/*
+ * mkfs @fstype with @mkfs on the image, loop, mount with @opts: 0 or
+ * -errno.
+ */
+static int fio_small_fs(FIXTURE_DATA(space) * self, const char *fstype,
+			const char *mkfs, const char *opts)
 {
+	int xfs = !strcmp(fstype, "xfs");
+
 	if (ovlvol_test_sh(
-		    "rm -f %s && truncate -s 16M %s && mkfs.ext4 -q -F %s %s >/dev/null 2>&1",
-		    self->img, self->img, mkfs, self->img))
+		    "rm -f %s && truncate -s %s %s && %s mkfs.%s -q %s %s %s >/dev/null 2>&1",
+		    self->img, xfs ? "64M" : "16M", self->img,
+		    xfs ? "TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1" : "", fstype,
+		    xfs ? "-f" : "-F", mkfs, self->img))
 		return -EIO;
 	self->loop_fd = ovlvol_test_loop_attach(self->img, self->loop,
 						sizeof(self->loop));
 	if (self->loop_fd < 0)
 		return self->loop_fd;
-	if (mount(self->loop, self->mnt, "ext4", 0, opts))
+	if (mount(self->loop, self->mnt, fstype, 0, opts))
 		return -errno;
 	self->mounted = 1;
 	return 0;
 }
 
-/* Fill the fs at @mnt to the last block root may use; 0 or -errno. */
+/*
+ * Then the inodes: xfs makes a dir without a block (its entries fit in
+ * the inode) as long as an allocated inode chunk has a free inode. Nested
+ * dirs, each in an empty parent, until none can be made: returns how many
+ * were, or -errno for a failure other than ENOSPC/EDQUOT.
+ */
+static int fio_fill_inodes(const char *mnt)
+{
+	int dfd, nfd, n, err;
+
+	dfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	for (n = 0; n < 100000; n++) {
+		if (mkdirat(dfd, "fill", 0755))
+			break;
+		nfd = openat(dfd, "fill", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		err = errno;
+		close(dfd);
+		if (nfd < 0)
+			return -err;
+		dfd = nfd;
+	}
+	err = errno;
+	close(dfd);
+	if (n == 100000)
+		return -EMLINK;
+	return err == ENOSPC || err == EDQUOT ? n : -err;
+}
+
+/*
+ * Fill the fs at @mnt to the last block root may use, then its last free
+ * inode; 0 or -errno.
+ */
 static int fio_fill(const char *mnt)
 {
 	static char buf[65536];
@@ -923,14 +976,16 @@ static int fio_fill(const char *mnt)
 		}
 	}
 	close(fd);
-	/* Empty files use inodes, not blocks: a dir needs a block */
-	return 0;
+	i = fio_fill_inodes(mnt);
+	return i < 0 ? i : 0;
 }
 
 static int fio_unfill(const char *mnt)
 {
 	char path[PATH_MAX];
 
+	if (ovlvol_test_sh("rm -rf %s/fill", mnt))
+		return -EIO;
 	if (vt_join(path, mnt, "filler") || unlink(path))
 		return -errno;
 	return fio_syncfs_path(mnt);
@@ -990,17 +1045,30 @@ static void fio_usable_again(struct __test_metadata *_metadata,
 }
 
 /*
- * A failed ovlctl mount: exit 1, the message names @cause, nothing
- * mounted, and neither a checkpoint nor a recorded spec left behind (a
- * failed mount takes back what it did: Documentation/ovlctl.rst).
+ * What ovlctl says when overlayfs itself meets the full disk or the quota
+ * making its work dir: it falls back to a read-only mount, which ovlctl
+ * must unmount and report, not hand out.
+ */
+#define FIO_RDONLY_FALLBACK "was mounted read-only by overlayfs"
+
+/*
+ * A failed ovlctl mount: exit 1, the message names @cause (or @alt, when
+ * not NULL), nothing mounted, and neither a checkpoint nor a recorded spec
+ * left behind (a failed mount takes back what it did:
+ * Documentation/ovlctl.rst).
  */
 static void fio_expect_clean_failure(struct __test_metadata *_metadata,
 				     struct fio_run *r, struct fio_pair *p,
-				     const char *cause)
+				     const char *cause, const char *alt)
 {
 	EXPECT_EQ(FIO_EXIT_ERROR, r->status)
 	LOG_RUN(r);
-	EXPECT_NE(NULL, strstr(r->err, cause))
+	/* -J puts the error into the JSON on stdout */
+	EXPECT_TRUE(strstr(r->err, cause) || strstr(r->out, cause) ||
+		    (alt && (strstr(r->err, alt) || strstr(r->out, alt))))
+	LOG_RUN(r);
+	/* Taking back a first mount's xattrs works on a full disk too */
+	EXPECT_EQ(NULL, strstr(r->err, "undoing the preparation"))
 	LOG_RUN(r);
 	EXPECT_FALSE(fio_mounted(p->merged, NULL));
 	EXPECT_FALSE(fio_has_ckpt(p->work));
@@ -1009,6 +1077,9 @@ static void fio_expect_clean_failure(struct __test_metadata *_metadata,
 	       fio_has_xattr(p->work, NULL, SPEC_XATTR) ? "recorded" : "none",
 	       fio_has_ckpt(p->work) ? "present" : "none",
 	       vt_exists(p->work, OVL_VOLATILE_DIR) ? "present" : "none");
+	/* An unexpected mount must not fail what follows as well */
+	if (fio_mounted(p->merged, NULL))
+		umount2(p->merged, MNT_DETACH);
 }
 
 /*
@@ -1040,8 +1111,9 @@ static int fio_pad_xattr_block(struct __test_metadata *_metadata,
 }
 
 /*
- * The disk fills up: (1) before the first mount, where ovlctl records the
- * spec (every xattr needs a block: 128-byte inodes); (2) before a reuse;
+ * The disk fills up, its blocks and its inodes: (1) before the first
+ * mount, where ovlctl records the spec (on ext4 every xattr needs a block:
+ * 128-byte inodes); (2) before a reuse;
  * (3) before a first mount whose xattrs fit into the workdir's existing
  * xattr block, so overlayfs itself meets ENOSPC creating work/work. On the
  * patched kernel, (4) a plain mount(2) on the full disk, whose outcome
@@ -1049,24 +1121,39 @@ static int fio_pad_xattr_block(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(space, full_disk, 600)
 {
+	int xfs = !strcmp(variant->fstype, "xfs");
 	struct fio_run r;
 	int ret, ro = 0;
 	char v[32] = "";
 
-	ASSERT_EQ(0, fio_small_fs(self, "-b 1024 -I 128 -m 0 -O ^has_journal",
-				  NULL));
+	ASSERT_EQ(0,
+		  fio_small_fs(self, variant->fstype,
+			       xfs ? "" : "-b 1024 -I 128 -m 0 -O ^has_journal",
+			       NULL));
 	ASSERT_EQ(0, fio_pair_init(&self->p, self->mnt, "p"));
 	ASSERT_EQ(0, fio_pair_init(&self->q, self->mnt, "q"));
 
-	/* (1) ENOSPC while ovlctl records the spec */
+	/*
+	 * (1) ENOSPC while ovlctl records the spec (ext4). xfs may keep
+	 * the trusted xattrs in the inode, from its reserved blocks: then
+	 * it is overlayfs that meets ENOSPC, making work/work.
+	 */
 	ASSERT_EQ(0, fio_fill(self->mnt));
 	ASSERT_FALSE(fio_can_mkdir(self->mnt));
-	OVLCTL(&r, "mount", "--lower", self->p.lower, "--upper", self->p.upper,
-	       "--work", self->p.work, self->p.merged);
-	fio_expect_clean_failure(_metadata, &r, &self->p,
-				 "No space left on device");
+	ret = OVLCTL(&r, "mount", "--lower", self->p.lower, "--upper",
+		     self->p.upper, "--work", self->p.work, self->p.merged);
+	TH_LOG("first mount on a full disk: exit %d\n%s", ret, r.err);
+	if (ret == 0 && xfs) {
+		EXPECT_TRUE(fio_mounted(self->p.merged, &ro));
+		EXPECT_FALSE(ro);
+		umount2(self->p.merged, MNT_DETACH);
+	} else {
+		fio_expect_clean_failure(_metadata, &r, &self->p,
+					 "No space left on device",
+					 xfs ? FIO_RDONLY_FALLBACK : NULL);
+	}
 	ASSERT_EQ(0, fio_unfill(self->mnt));
-	fio_usable_again(_metadata, &self->p, 0, 0);
+	fio_usable_again(_metadata, &self->p, 0, ret == 0);
 
 	/* (2) ENOSPC at a reuse: reused intact, or a clean error */
 	ASSERT_EQ(0,
@@ -1087,7 +1174,9 @@ TEST_F_TIMEOUT(space, full_disk, 600)
 		EXPECT_EQ(FIO_EXIT_ERROR, ret)
 		LOG_RUN(&r);
 		EXPECT_TRUE(strstr(r.err, "No space left on device") ||
-			    strstr(r.out, "No space left on device"))
+			    strstr(r.out, "No space left on device") ||
+			    strstr(r.err, FIO_RDONLY_FALLBACK) ||
+			    strstr(r.out, FIO_RDONLY_FALLBACK))
 		LOG_RUN(&r);
 		EXPECT_FALSE(fio_mounted(self->p.merged, NULL));
 	}
@@ -1120,7 +1209,8 @@ TEST_F_TIMEOUT(space, full_disk, 600)
 		umount2(self->p.merged, MNT_DETACH);
 	} else {
 		fio_expect_clean_failure(_metadata, &r, &self->p,
-					 "No space left on device");
+					 "No space left on device",
+					 FIO_RDONLY_FALLBACK);
 	}
 	ASSERT_EQ(0, fio_unfill(self->mnt));
 	fio_usable_again(_metadata, &self->p, 0, ret == 0);
@@ -1169,8 +1259,12 @@ TEST_F_TIMEOUT(space, checkpoint_xattr_full, 600)
 	if (fio_patched())
 		SKIP(return,
 			   "the patched kernel writes the checkpoint on work/incompat/volatile, a dir the mount makes (full_disk covers that mount)");
-	ASSERT_EQ(0, fio_small_fs(self, "-b 1024 -I 128 -m 0 -O ^has_journal",
-				  NULL));
+	if (strcmp(variant->fstype, "ext4"))
+		SKIP(return,
+			   "sized from ext4's xattr block; %s keeps small xattrs in the inode (full_disk covers it)",
+			   variant->fstype);
+	ASSERT_EQ(0, fio_small_fs(self, "ext4",
+				  "-b 1024 -I 128 -m 0 -O ^has_journal", NULL));
 	ASSERT_EQ(0, fio_pair_init(&c, self->mnt, "c"));
 	ASSERT_EQ(0, fio_pair_init(&self->p, self->mnt, "p"));
 	ASSERT_EQ(0, OVLCTL(&r, "mount", "--lower", c.lower, "--upper", c.upper,
@@ -1186,7 +1280,7 @@ TEST_F_TIMEOUT(space, checkpoint_xattr_full, 600)
 	OVLCTL(&r, "mount", "--lower", self->p.lower, "--upper", self->p.upper,
 	       "--work", self->p.work, self->p.merged);
 	fio_expect_clean_failure(_metadata, &r, &self->p,
-				 "No space left on device");
+				 "No space left on device", NULL);
 	EXPECT_NE(NULL, strstr(r.err, "recording the checkpoint"))
 	LOG_RUN(&r);
 	ASSERT_EQ(0, removexattr(self->p.work, "user.fio-pad"));
@@ -1216,24 +1310,34 @@ TEST_F_TIMEOUT(space, checkpoint_xattr_full, 600)
 }
 
 /*
- * EDQUOT: a project quota on the pair, exceeded before the first mount,
- * for an ovlctl without CAP_SYS_RESOURCE (root ignores quota limits).
+ * A project quota on the pair, exceeded before the first mount, for an
+ * ovlctl without CAP_SYS_RESOURCE (root ignores ext4's quota limits). ext4
+ * fails with EDQUOT; xfs reports an exceeded project quota as ENOSPC (as
+ * if the project were a filesystem of its own). On xfs a dir costs an
+ * inode and no block, so the inode count is limited too.
  */
 TEST_F_TIMEOUT(space, project_quota, 600)
 {
+	int xfs = !strcmp(variant->fstype, "xfs");
+	const char *cause = xfs ? "No space left on device" :
+				  "Disk quota exceeded";
 	struct fsxattr fsx;
 	struct if_dqblk dq;
 	struct fio_run r;
 	char dir[PATH_MAX];
 	int fd, ret;
 
-	ret = fio_small_fs(self, "-b 1024 -I 256 -O quota,project", "prjquota");
+	ret = fio_small_fs(self, variant->fstype,
+			   xfs ? "" : "-b 1024 -I 256 -O quota,project",
+			   "prjquota");
 	if (ret == -ESRCH)
 		SKIP(return,
 			   "ext4 quota does not mount: the quota format module (quota_v2) is not in the guest");
 	if (ret == -EINVAL || ret == -EROFS)
 		SKIP(return,
-			   "ext4 with project quota does not mount: no quota support (CONFIG_QUOTA) in this kernel");
+			   "%s with project quota does not mount: no quota support (%s) in this kernel",
+			   variant->fstype,
+			   xfs ? "CONFIG_XFS_QUOTA" : "CONFIG_QUOTA");
 	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, vt_join(dir, self->mnt, "prj"));
 	ASSERT_EQ(0, mkdir(dir, 0755));
@@ -1246,20 +1350,30 @@ TEST_F_TIMEOUT(space, project_quota, 600)
 	close(fd);
 	ASSERT_EQ(0, fio_pair_init(&self->p, dir, "p"));
 
-	/* A hard limit of 1 KiB: below what the dirs already use */
+	/* A hard limit of 1 KiB and 1 inode: below what the dirs use */
 	memset(&dq, 0, sizeof(dq));
 	dq.dqb_bhardlimit = 1;
-	dq.dqb_valid = QIF_BLIMITS;
+	dq.dqb_ihardlimit = 1;
+	dq.dqb_valid = QIF_BLIMITS | QIF_ILIMITS;
 	ASSERT_EQ(0, quotactl(QCMD(Q_SETQUOTA, PRJQUOTA), self->loop, 42,
 			      (caddr_t)&dq))
 	TH_LOG("Q_SETQUOTA: %s", strerror(errno));
+	ASSERT_EQ(0, quotactl(QCMD(Q_GETQUOTA, PRJQUOTA), self->loop, 42,
+			      (caddr_t)&dq));
+	TH_LOG("project 42: %llu bytes and %llu inodes used, limits %llu KiB and %llu inodes",
+	       (unsigned long long)dq.dqb_curspace,
+	       (unsigned long long)dq.dqb_curinodes,
+	       (unsigned long long)dq.dqb_bhardlimit,
+	       (unsigned long long)dq.dqb_ihardlimit);
+	dq.dqb_valid = QIF_BLIMITS | QIF_ILIMITS;
 
 	OVLCTL_NORES(&r, "mount", "--lower", self->p.lower, "--upper",
 		     self->p.upper, "--work", self->p.work, self->p.merged);
-	fio_expect_clean_failure(_metadata, &r, &self->p,
-				 "Disk quota exceeded");
+	fio_expect_clean_failure(_metadata, &r, &self->p, cause,
+				 xfs ? FIO_RDONLY_FALLBACK : NULL);
 
 	dq.dqb_bhardlimit = 0;
+	dq.dqb_ihardlimit = 0;
 	ASSERT_EQ(0, quotactl(QCMD(Q_SETQUOTA, PRJQUOTA), self->loop, 42,
 			      (caddr_t)&dq));
 	fio_usable_again(_metadata, &self->p, 1, 0);
@@ -1269,6 +1383,7 @@ TEST_F_TIMEOUT(space, project_quota, 600)
 	/* The patched kernel's own checkpoint write under the quota */
 	ASSERT_EQ(0, fio_pair_init(&self->q, dir, "q"));
 	dq.dqb_bhardlimit = 1;
+	dq.dqb_ihardlimit = 1;
 	ASSERT_EQ(0, quotactl(QCMD(Q_SETQUOTA, PRJQUOTA), self->loop, 42,
 			      (caddr_t)&dq));
 	ret = fio_plain_mount_nores(self->q.lower, self->q.upper, self->q.work,
@@ -1278,6 +1393,7 @@ TEST_F_TIMEOUT(space, project_quota, 600)
 	if (!ret)
 		ASSERT_EQ(0, umount(self->q.merged));
 	dq.dqb_bhardlimit = 0;
+	dq.dqb_ihardlimit = 0;
 	ASSERT_EQ(0, quotactl(QCMD(Q_SETQUOTA, PRJQUOTA), self->loop, 42,
 			      (caddr_t)&dq));
 	{

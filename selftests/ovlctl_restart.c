@@ -314,20 +314,6 @@ static int rs_is_mounted(const char *target, char *opts, size_t len)
 	return found;
 }
 
-/* Unload ovlvol, waiting a little while the last user lets go. */
-static int rs_module_unload(void)
-{
-	int i, err = 0;
-
-	for (i = 0; i < 100; i++) {
-		err = ovlvol_test_unload();
-		if (err != -EWOULDBLOCK && err != -EAGAIN && err != -EBUSY)
-			break;
-		usleep(20000);
-	}
-	return err;
-}
-
 /* The authority, as ovlctl sees it; ovlvol loaded here on stock kernels. */
 struct rs_auth {
 	int kind;
@@ -372,7 +358,7 @@ static const char *rs_auth_setup(struct rs_auth *a)
 	/* A patched kernel is always its own authority: no SKIP there */
 	if (a->kind == RS_AUTH_NONE && !(kind && !strcmp(kind, "patched"))) {
 		if (a->loaded)
-			rs_module_unload();
+			ovlvol_test_unload_wait();
 		a->loaded = 0;
 		snprintf(
 			a->reason, sizeof(a->reason),
@@ -386,7 +372,7 @@ static const char *rs_auth_setup(struct rs_auth *a)
 static void rs_auth_teardown(struct rs_auth *a)
 {
 	if (a->loaded)
-		rs_module_unload();
+		ovlvol_test_unload_wait();
 	a->loaded = 0;
 }
 
@@ -1002,7 +988,7 @@ static void rs_reload(struct __test_metadata *_metadata, struct ovl_case_env *e)
 		ASSERT_EQ(0, ovl_load_uuid(after));
 	} else {
 		ASSERT_EQ(0, rs_module_nonce(before));
-		ASSERT_EQ(0, rs_module_unload());
+		ASSERT_EQ(0, ovlvol_test_unload_wait());
 		ASSERT_EQ(0, ovlvol_test_load());
 		ASSERT_EQ(0, rs_module_nonce(after));
 	}
@@ -1421,7 +1407,7 @@ TEST_F(cli, in_use_lazily_unmounted)
 	EXPECT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--work", e->l.work))
 	RS_LOG_LAST;
 	if (loaded)
-		rs_module_unload();
+		ovlvol_test_unload_wait();
 }
 
 /*

@@ -77,6 +77,20 @@ static inline int ovlvol_test_unload(void)
 	return 0;
 }
 
+/* Unload, waiting up to 2 s for the last users (an overlay being torn down) */
+static inline int ovlvol_test_unload_wait(void)
+{
+	int i, err = 0;
+
+	for (i = 0; i < 100; i++) {
+		err = ovlvol_test_unload();
+		if (err != -EWOULDBLOCK && err != -EAGAIN && err != -EBUSY)
+			break;
+		usleep(20000);
+	}
+	return err;
+}
+
 static inline int ovlvol_test_open_dev(void)
 {
 	int fd = open(OVLVOL_TEST_DEV, O_RDWR | O_CLOEXEC);

@@ -122,8 +122,10 @@ build_initramfs() {
 	cp /bin/busybox "$root/bin/busybox"
 	# dmsetup (and its libraries) to inject writeback errors with dm-error.
 	add_bin "$root" "$(command -v dmsetup)" sbin/dmsetup
-	# mkfs.ext4 for a throwaway ext4 on a loop device (ovlvol_errseq).
+	# mkfs.ext4 for a throwaway ext4 on a loop device (ovlvol_errseq),
+	# mkfs.xfs for a small xfs (fault_io's full disks and quotas).
 	add_bin "$root" "$(command -v mkfs.ext4)" sbin/mkfs.ext4
+	add_bin "$root" "$(command -v mkfs.xfs)" sbin/mkfs.xfs
 	# ovlctl, for its guest tests and the demo.
 	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
 	# ovlctl opens libkmod when it first needs it (dlopen): ldd cannot

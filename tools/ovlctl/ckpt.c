@@ -111,10 +111,21 @@ int ovlctl_ckpt_write(int dirfd, bool userxattr, const struct ovlctl_ckpt *c)
 	return 0;
 }
 
-int ovlctl_ckpt_remove(int dirfd, bool userxattr)
+/*
+ * Remove @name from @fd if it is there. Not blindly: xfs reserves space
+ * before it looks, so removing an absent user.* xattr from a full xfs fails
+ * with ENOSPC, not ENODATA.
+ */
+int ovlctl_removexattr_present(int fd, const char *name)
 {
-	if (fremovexattr(dirfd, ovlctl_ckpt_xattr(userxattr)) &&
-	    errno != ENODATA && errno != ENOTSUP)
+	if (fgetxattr(fd, name, NULL, 0) < 0)
+		return errno == ENODATA || errno == ENOTSUP ? 0 : -errno;
+	if (fremovexattr(fd, name) && errno != ENODATA)
 		return -errno;
 	return 0;
+}
+
+int ovlctl_ckpt_remove(int dirfd, bool userxattr)
+{
+	return ovlctl_removexattr_present(dirfd, ovlctl_ckpt_xattr(userxattr));
 }

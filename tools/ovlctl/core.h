@@ -51,6 +51,7 @@ const char *ovlctl_ckpt_xattr(bool userxattr);
 int ovlctl_ckpt_read(int dirfd, bool userxattr, struct ovlctl_ckpt *c,
 		     const char **why);
 int ovlctl_ckpt_write(int dirfd, bool userxattr, const struct ovlctl_ckpt *c);
+int ovlctl_removexattr_present(int fd, const char *name);
 int ovlctl_ckpt_remove(int dirfd, bool userxattr);
 
 enum ovlctl_authority {

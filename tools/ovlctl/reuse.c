@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -476,6 +477,22 @@ static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 	return ok;
 }
 
+/*
+ * Did overlayfs fall back to a read-only mount that nobody asked for? It
+ * does when it cannot make its work dir (a full disk, an exceeded quota):
+ * the mount succeeds, and the container would get a read-only rootfs.
+ */
+static bool mount_fell_back_rdonly(const char *target, const char *opts)
+{
+	struct statvfs sv;
+	char *val;
+	size_t len;
+
+	if (opts && !mnt_optstr_get_option(opts, "ro", &val, &len))
+		return false;
+	return !statvfs(target, &sv) && (sv.f_flag & ST_RDONLY);
+}
+
 /* The mount id of the topmost mount at @target here, or -errno. */
 static int top_mount_id(const char *target)
 {
@@ -604,7 +621,7 @@ int cmd_mount(int argc, char **argv)
 	bool discard = false, wait = true, discarded = false, fresh;
 	/* What a mount that fails must put back (static: 64 KiB) */
 	static struct ovlctl_saved saved;
-	const char *what;
+	const char *what, *why;
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
@@ -781,16 +798,23 @@ int cmd_mount(int argc, char **argv)
 			strerror(-ret));
 		goto out;
 	}
-	if (!mount_is_ours(target, &st, o.want_volatile)) {
+	/*
+	 * Not the overlay asked for, or overlayfs' read-only fallback:
+	 * unmounted, and nothing of that mount counts for the next verdict.
+	 */
+	why = !mount_is_ours(target, &st, o.want_volatile) ?
+		      "is not the overlay that was asked for" :
+	      mount_fell_back_rdonly(target, opts) ?
+		      "was mounted read-only by overlayfs (it could not set up its work dir, e.g. on a full disk or over a quota: see the kernel log)" :
+		      NULL;
+	if (why) {
 		r = umount_target(target);
-		/* Nothing of that mount may count for the next verdict */
 		if (!r)
 			undo_mount_prep(&st, fresh, o.want_volatile, &saved);
-		ret = ovlctl_fail(
-			OVLCTL_EXIT_ERROR,
-			r ? "%s is not the overlay that was asked for, and unmounting it failed: %s" :
-			    "%s is not the overlay that was asked for; unmounted it%s",
-			target, r ? strerror(-r) : "");
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
+				  r ? "%s %s, and unmounting it failed: %s" :
+				      "%s %s; unmounted it%s",
+				  target, why, r ? strerror(-r) : "");
 		goto out;
 	}
 	if (!ovlctl.quiet && !ovlctl.json)

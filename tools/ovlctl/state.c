@@ -292,9 +292,9 @@ int ovlctl_forget(int work_fd)
 	/* Without CAP_SYS_ADMIN trusted.* is neither readable nor written. */
 	for (u = 0; u < 2; u++) {
 		err = ovlctl_ckpt_remove(work_fd, u);
-		if (!err && fremovexattr(work_fd, spec_xattr(u)) &&
-		    errno != ENODATA && errno != ENOTSUP)
-			err = -errno;
+		if (!err)
+			err = ovlctl_removexattr_present(work_fd,
+							 spec_xattr(u));
 		if (err && !(err == -EPERM && !u))
 			return err;
 	}
