@@ -72,6 +72,20 @@ fault-test:
 	cat $(FAULT_OUT)/table.txt; \
 	exit $${fail:-0}
 
+# The benchmark (Documentation/benchmark.rst): restart paths and ovlctl's
+# own cost in the guests, unthrottled and throttled, then the table, JSON
+# and plot in build/bench/. BENCH_SIZES (MiB, comma-separated), BENCH_RUNS,
+# BENCH_BPS, BENCH_IOPS; make check runs a smoke form with the selftests.
+BENCH_KERNELS ?= stock-6.12 patched-6.12
+BENCH_OUT = $(or $(OVLVOL_BUILD),build)/bench
+bench:
+	scripts/deps.sh
+	@for k in $(BENCH_KERNELS); do \
+		selftests/vm/run.sh --bench $$k || fail=1; \
+	done; \
+	scripts/bench-report.sh $(BENCH_OUT) || fail=1; \
+	exit $${fail:-0}
+
 # libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a
 # short run: selftests/host/fuzz_test.sh). Findings in build/fuzz/findings/.
 FUZZ_SECONDS ?= 300
@@ -172,11 +186,13 @@ help:
 	@echo "make fuzz       libFuzzer on ovlctl's parsers, FUZZ_SECONDS (300) each"
 	@echo "make fault-test  crash rounds in the guests, FAULT_ROUNDS (10) per kernel"
 	@echo "                (KERNELS=), and their table"
+	@echo "make bench      the benchmark in the guests ($(BENCH_KERNELS)):"
+	@echo "                table, JSON and plot in build/bench/"
 	@echo "make style      checkpatch --strict, clang-format"
 	@echo "make sparse     sparse (C=2) on the module"
 	@echo "make install    install the module and ovlctl (DESTDIR, PREFIX, KDIR)"
 	@echo "make dkms-install  the module's sources for DKMS (DESTDIR)"
 	@echo "make deb        Debian packages ovlvol-dkms, ovlctl in build/deb/ (lintian-clean)"
 
-.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-debug check-fresh fault-test fuzz demo vm-test style sparse install \
+.PHONY: patches-bisect patches-refresh all module ovlctl ovlctl-install dkms-install selftests deps check check-debug check-fresh fault-test bench fuzz demo vm-test style sparse install \
 	module-install clean help deb

@@ -40,6 +40,8 @@ group_test=(
 	qemu-system-x86 busybox-static e2fsprogs xfsprogs dmsetup
 	# a real OCI runtime for `ovlctl runtime` in the guests
 	crun
+	# make bench: its JSON and its plot
+	jq gnuplot-nox
 	# the trixie chroot the stock-7.x module builds in (kernel.sh)
 	debootstrap
 )

@@ -47,6 +47,8 @@ boot=1
 debug=
 rounds=0
 seed=1
+bench_sizes=16,128,512
+bench_runs=7
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	ovlvol.mode=*) mode=${arg#*=} ;;
@@ -54,6 +56,8 @@ for arg in $(cat /proc/cmdline); do
 	ovlvol.debug=1) debug=1 ;;
 	ovlvol.rounds=*) rounds=${arg#*=} ;;
 	ovlvol.seed=*) seed=${arg#*=} ;;
+	ovlvol.bench_sizes=*) bench_sizes=${arg#*=} ;;
+	ovlvol.bench_runs=*) bench_runs=${arg#*=} ;;
 	esac
 done
 # Debug kernels (run.sh *-debug): forget what boot allocated, so that the
@@ -63,6 +67,7 @@ if [ -n "$debug" ]; then
 	echo clear >/sys/kernel/debug/kmemleak || die "no kmemleak on a debug kernel"
 fi
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
+export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS
 
 # A test of what only a reboot shows: one framed program per boot. These
 # boots have no RNG help: the nonce test comes first, with the authority
@@ -94,6 +99,34 @@ if [ "$mode" = fault ]; then
 		echo "OVLVOL-TEST fault.$boot"
 		/fault_guest.sh "$boot" "$rounds" "$seed" 2>&1
 	} | tee /dev/console >"$port"
+	sync
+	reboot -f
+fi
+
+# The benchmark (run.sh --bench): its programs on the bench disk, framed
+# like the tests. The dirty limits are raised so that the dirty sets it
+# measures stay in memory until the restart, as on a host with memory to
+# spare, instead of being written back while the container writes them.
+if [ "$mode" = bench ]; then
+	[ "$OVLVOL_KIND" = stock ] && insmod "$OVLVOL_MODULE"
+	echo 60 >/proc/sys/vm/dirty_ratio
+	echo 40 >/proc/sys/vm/dirty_background_ratio
+	OVLVOL_SCRATCH_BENCH=/dev/disk-bench
+	OVLVOL_BENCH_SIZES=$(echo "$bench_sizes" | tr , ' ')
+	OVLVOL_BENCH_RUNS=$bench_runs
+	export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS
+	{
+		echo "OVLVOL-BEGIN $(uname -r)"
+		echo "# bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo), sizes $OVLVOL_BENCH_SIZES MiB, $OVLVOL_BENCH_RUNS runs"
+		for t in /tests/bench_restart /tests/bench_mark_cost; do
+			name=${t##*/}
+			echo "OVLVOL-TEST $name"
+			rm -f /tmp/.rc
+			{ (cd /tmp && "$t") 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
+			echo "OVLVOL-EXIT $name $(cat /tmp/.rc 2>/dev/null || echo 255)"
+		done
+		echo "OVLVOL-END"
+	} >"$port"
 	sync
 	reboot -f
 fi

@@ -39,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 mode=test
 case ${1:-} in
---demo | --fault)
+--demo | --fault | --bench)
 	mode=${1#--}
 	shift
 	;;
@@ -49,12 +49,15 @@ build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel
 [ $mode = fault ] && out=$build/fault/$kernel
+[ $mode = bench ] && out=$build/bench/$kernel
 debug=
 case $kernel in *-debug) debug=ovlvol.debug=1 ;; esac
 # KASAN's shadow and lockdep's tables want memory; the checkers make the
 # guest several times slower under TCG.
 timeout_s=${VM_TIMEOUT:-$([ -n "$debug" ] && echo 5400 || echo 900)}
 mem=${VM_MEM:-$([ -n "$debug" ] && echo 2G || echo 1G)}
+# The benchmark keeps up to 512 MiB dirty in the guest's page cache
+[ $mode = bench ] && mem=${VM_MEM:-3G}
 smp=${VM_SMP:-2}
 
 log() { echo "vm-test[$kernel]: $*" >&2; }
@@ -187,6 +190,9 @@ build_initramfs() {
 		OVLVOL_OVLCTL=/usr/sbin/ovlctl
 		OVLVOL_SCRATCH_EXT4=/dev/disk-ext4
 		OVLVOL_SCRATCH_XFS=/dev/disk-xfs
+		OVLVOL_SCRATCH_BENCH=/dev/disk-ext4
+		OVLVOL_BENCH_SIZES=1
+		OVLVOL_BENCH_RUNS=1
 	EOF
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
 }
@@ -278,6 +284,38 @@ fi
 if [ $mode = fault ]; then
 	fault_rounds "${FAULT_ROUNDS:-10}" "$out"
 	skip_reboot=1
+elif [ $mode = bench ]; then
+	# Two boots on one bench disk: unthrottled, then throttled like a
+	# general-purpose cloud volume (BENCH_BPS bytes/s, BENCH_IOPS).
+	sizes=${BENCH_SIZES:-16,128,512}
+	runs=${BENCH_RUNS:-7}
+	bps=${BENCH_BPS:-125000000}
+	iops=${BENCH_IOPS:-3000}
+	for disk in unthrottled throttled; do
+		truncate -s 0 "$out/bench.img"
+		truncate -s 4G "$out/bench.img"
+		# Inode tables and journal zeroed now, not while measuring
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$out/bench.img"
+		throttle=
+		[ $disk = throttled ] &&
+			throttle=",throttling.bps-total=$bps,throttling.iops-total=$iops"
+		extra_drives=(
+			-drive "file=$out/bench.img,if=none,id=bench,format=raw,cache=none$throttle"
+			-device virtio-blk-pci,drive=bench,serial=bench
+		)
+		boot "bench-$disk" ovlvol.mode=bench ovlvol.bench_sizes=$sizes \
+			ovlvol.bench_runs=$runs
+	done
+	extra_drives=()
+	rm -f "$out/bench.img"
+	{
+		echo "# kernel $kernel $KVER"
+		echo "# throttled bps=$bps iops=$iops"
+		for disk in unthrottled throttled; do
+			sed -n "s/^# BENCH /$kernel $disk /p" "$out/bench-$disk.raw"
+		done
+	} >"$out/bench.tsv"
+	skip_reboot=1
 else
 	boot tests
 	case " ${VM_TESTS:-reboot} " in
@@ -355,6 +393,7 @@ pass=0 fail=0 skip=0 rc=0
 raws="tests reboot1 reboot2"
 [ -d "$out/fault" ] && raws+=" $(cd "$out/fault" && ls fault*.raw | sort -V | sed 's|^|fault/|; s|\.raw$||')"
 [ $mode = fault ] && raws=$(cd "$out" && ls fault*.raw | sort -V | sed 's|\.raw$||')
+[ $mode = bench ] && raws="bench-unthrottled bench-throttled"
 for r in $raws; do
 	[ -e "$out/$r.raw" ] || continue
 	d=$out

@@ -1,0 +1,174 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench's report: the "# BENCH" lines of every kernel's run
+# (selftests/vm/run.sh --bench writes build/bench/<kernel>/bench.tsv) as a
+# table (results.txt, also printed), JSON (results.json) and a plot of the
+# restart paths (restart.png).
+#   bench-report.sh [DIR]     DIR: build/bench (the default)
+# Every figure is a median over the runs, with min and max; the ratios are
+# of medians measured in one boot, side by side.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-${OVLVOL_BUILD:-$top/build}/bench}
+tsvs=$(ls "$dir"/*/bench.tsv 2>/dev/null) || true
+[ -n "$tsvs" ] || { echo "bench-report: no $dir/*/bench.tsv: run make bench" >&2; exit 1; }
+
+# One row per measurement: kernel disk kind key=value...
+rows=$dir/rows.tsv
+cat $tsvs | grep -v '^#' >"$rows"
+
+# kernel disk kind group metric value: the figures to summarise
+flat() {
+	awk '
+	function kv(k,   i, n, a) {
+		for (i = 4; i <= NF; i++) {
+			n = index($i, "=")
+			if (substr($i, 1, n - 1) == k) return substr($i, n + 1)
+		}
+		return ""
+	}
+	$3 == "restart" { print $1, $2, "restart", kv("path") "/" kv("size"), "total_ms", kv("total_ms")
+			  print $1, $2, "restart", kv("path") "/" kv("size"), "stop_ms", kv("stop_ms")
+			  print $1, $2, "restart", kv("path") "/" kv("size"), "start_ms", kv("start_ms") }
+	$3 == "cost" { print $1, $2, "cost", kv("cmd"), "ms", kv("ms")
+		       print $1, $2, "cost", kv("cmd"), "maxrss_kb", kv("maxrss_kb") }
+	$3 == "markcost" { print $1, $2, "markcost", kv("fs") "/" kv("phase"), "ratio", kv("ratio")
+			   print $1, $2, "markcost", kv("fs") "/" kv("phase"), "p10", kv("p10")
+			   print $1, $2, "markcost", kv("fs") "/" kv("phase"), "p90", kv("p90") }
+	' "$rows"
+}
+
+# kernel disk kind group metric n median min max
+stats=$dir/stats.tsv
+flat | sort -k1,1 -k2,2 -k3,3 -k4,4 -k5,5 -k6,6g | awk '
+	function out() {
+		if (n) print key, n, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), v[1], v[n]
+	}
+	{ k = $1 " " $2 " " $3 " " $4 " " $5
+	  if (k != key) { out(); key = k; n = 0 }
+	  v[++n] = $6 }
+	END { out() }' >"$stats"
+
+med() { # kernel disk kind group metric
+	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $7; f = 1 } END { if (!f) print "" }' "$stats"
+}
+ratio() { # a b: a/b to 2 decimals, or "-"
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+cell() { # median [min-max], or "-"
+	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k { printf "%.0f [%.0f-%.0f]", $7, $8, $9; f = 1 } END { if (!f) printf "-" }' "$stats"
+}
+
+txt=$dir/results.txt
+{
+	echo "Restart with D MiB dirty in the upper: median ms [min-max] of stop + start"
+	printf '%-13s %-11s %5s %16s %16s %16s %16s %16s %16s %6s %6s %6s %6s %6s\n' \
+		kernel disk MiB ovlctl plain syncfs discard bare seal \
+		a/d b/a c/a e/b plain/d
+	awk '$3 == "restart" && $5 == "total_ms" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
+		sort -u -k1,1 -k2,2r -k3,3n | while read -r k d s; do
+		declare -A m=()
+		for p in ovlctl plain syncfs discard bare seal; do
+			m[$p]=$(med "$k" "$d" restart "$p/$s" total_ms)
+		done
+		printf '%-13s %-11s %5s' "$k" "$d" "$s"
+		for p in ovlctl plain syncfs discard bare seal; do
+			printf ' %16s' "$(cell "$k" "$d" restart "$p/$s" total_ms)"
+		done
+		printf ' %6s %6s %6s %6s %6s\n' \
+			"$(ratio "${m[ovlctl]}" "${m[bare]}")" \
+			"$(ratio "${m[syncfs]}" "${m[ovlctl]}")" \
+			"$(ratio "${m[discard]}" "${m[ovlctl]}")" \
+			"$(ratio "${m[seal]}" "${m[syncfs]}")" \
+			"$(ratio "${m[plain]}" "${m[bare]}")"
+		unset m
+	done
+	echo
+	echo "ovlctl's own cost: median ms [min-max], peak RSS (KiB, max)"
+	printf '%-13s %-11s %-15s %16s %9s\n' kernel disk command ms maxrss
+	awk '$3 == "cost" && $5 == "ms" { print $1, $2, $4 }' "$stats" | sort -u |
+		while read -r k d c; do
+			printf '%-13s %-11s %-15s %16s %9s\n' "$k" "$d" "$c" \
+				"$(cell "$k" "$d" cost "$c" ms)" \
+				"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
+		done
+	echo
+	echo "ratios of medians: ovlctl --version / true, ovlctl mount / mount, ovlctl umount / umount"
+	awk '$3 == "cost" && $5 == "ms" { print $1, $2 }' "$stats" | sort -u | while read -r k d; do
+		printf '%-13s %-11s %6s %6s %6s\n' "$k" "$d" \
+			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true ms)")" \
+			"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
+			"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"
+	done
+	if grep -q ' markcost ' "$stats"; then
+		echo
+		echo "The module's superblock mark: ops/s marked / unmarked, median of round pairs [p10-p90]"
+		printf '%-13s %-11s %-16s %8s %16s\n' kernel disk fs/phase ratio spread
+		awk '$3 == "markcost" && $5 == "ratio" { print $1, $2, $4 }' "$stats" | sort -u |
+			while read -r k d f; do
+				printf '%-13s %-11s %-16s %8.3f %7.3f-%-8.3f\n' "$k" "$d" "$f" \
+					"$(med "$k" "$d" markcost "$f" ratio)" \
+					"$(med "$k" "$d" markcost "$f" p10)" \
+					"$(med "$k" "$d" markcost "$f" p90)"
+			done
+	fi
+} >"$txt"
+cat "$txt"
+
+# JSON: every measurement (numbers as numbers) and the summary rows
+jq -n --rawfile rows "$rows" --rawfile stats "$stats" '
+	def lines: split("\n") | map(select(length > 0) | split(" ") | map(select(. != "")));
+	{ rows: ($rows | lines | map({ kernel: .[0], disk: .[1], kind: .[2] } +
+		(.[3:] | map(split("=") | { (.[0]): (.[1] | tonumber? // .) }) | add // {}))),
+	  summary: ($stats | lines | map({ kernel: .[0], disk: .[1], kind: .[2],
+		what: .[3], metric: .[4], n: (.[5] | tonumber),
+		median: (.[6] | tonumber), min: (.[7] | tonumber),
+		max: (.[8] | tonumber) })) }' >"$dir/results.json"
+
+# The plot: median restart (stop + start) by dirty size, a line per path,
+# a panel per kernel and disk
+if command -v gnuplot >/dev/null; then
+	data=$dir/restart.dat
+	panels=$(awk '$3 == "restart" { print $1 "/" $2 }' "$stats" | sort -u)
+	: >"$data"
+	for pn in $panels; do
+		k=${pn%/*} d=${pn#*/}
+		echo "# $k $d" >>"$data"
+		for s in $(awk -v k="$k" -v d="$d" '$1 == k && $2 == d && $3 == "restart" { split($4, a, "/"); print a[2] }' "$stats" | sort -un); do
+			printf '%s' "$s" >>"$data"
+			for p in ovlctl plain syncfs discard bare seal; do
+				v=$(med "$k" "$d" restart "$p/$s" total_ms)
+				printf ' %s' "${v:-NaN}" >>"$data"
+			done
+			echo >>"$data"
+		done
+		printf '\n\n' >>"$data"
+	done
+	n=$(echo "$panels" | wc -w)
+	{
+		echo "set terminal pngcairo size 640,$((360 * n)) font ',9'"
+		echo "set output '$dir/restart.png'"
+		echo "set multiplot layout $n,1"
+		echo "set logscale y; set xlabel 'dirty MiB'; set ylabel 'restart ms (median)'"
+		echo "set key outside right; set grid"
+		i=0
+		for pn in $panels; do
+			echo "set title '${pn%/*}, ${pn#*/} disk'"
+			printf "plot '%s' index %d using 1:2 with linespoints title 'ovlctl reuse'" "$data" $i
+			printf ", '' index %d using 1:3 with linespoints title 'plain (patched)'" $i
+			printf ", '' index %d using 1:4 with linespoints title 'syncfs+rm+mount'" $i
+			printf ", '' index %d using 1:5 with linespoints title 'discard+rebuild'" $i
+			printf ", '' index %d using 1:6 with linespoints title 'bare mount'" $i
+			printf ", '' index %d using 1:7 with linespoints title 'seal+mount'\n" $i
+			i=$((i + 1))
+		done
+		echo "unset multiplot"
+	} >"$dir/restart.gp"
+	gnuplot "$dir/restart.gp"
+	echo "bench-report: $txt, $dir/results.json, $dir/restart.png"
+else
+	echo "bench-report: no gnuplot: $txt and $dir/results.json only" >&2
+	exit 1
+fi

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench's report (scripts/bench-report.sh) on measurements made up
+# here: medians, minimum and maximum, the ratios of medians, valid JSON with
+# every row, and the plot. Prints TAP.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/selftests/tap.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "TAP version 13"
+echo "1..7"
+
+# Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
+# bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
+mkdir -p "$tmp/b/k1" "$tmp/b/k2"
+# PATH STOP TOTAL...: a run of PATH at 16 MiB per TOTAL
+runs() {
+	local path=$1 stop=$2 r=0 t
+	shift 2
+	for t; do
+		echo "k1 unthrottled restart path=$path size=16 run=$r stop_ms=$stop start_ms=$((t - stop)) total_ms=$t"
+		r=$((r + 1))
+	done
+}
+{
+	echo "# kernel k1"
+	runs ovlctl 10 30 40 50
+	runs syncfs 10 70 90 80
+	runs bare 2 12 8 10
+	runs seal 50 100 120 110
+	echo "k1 unthrottled restart path=discard size=16 run=0 stop_ms=10 start_ms=150 total_ms=160"
+	echo "k1 unthrottled cost cmd=true run=0 ms=8 maxrss_kb=1500"
+	echo "k1 unthrottled cost cmd=true run=1 ms=12 maxrss_kb=1600"
+	echo "k1 unthrottled cost cmd=ovlctl-version run=0 ms=30 maxrss_kb=2600"
+	echo "k1 unthrottled cost cmd=ovlctl-version run=1 ms=10 maxrss_kb=2700"
+	echo "k1 unthrottled markcost fs=ext4 phase=create unmarked=2000 marked=1900 ratio=0.9500 p10=0.9000 p90=1.0000 rounds=40"
+} >"$tmp/b/k1/bench.tsv"
+echo "k2 throttled restart path=plain size=128 run=0 stop_ms=1 start_ms=2 total_ms=3" >"$tmp/b/k2/bench.tsv"
+
+"$top/scripts/bench-report.sh" "$tmp/b" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+tap_show="$tmp/out $tmp/err"
+# With gnuplot (deps.sh installs it) the report exits 0
+ok $rc report_exits_0
+
+line=$(grep '^k1 *unthrottled *16 ' "$tmp/out")
+# medians [min-max] of ovlctl, plain, syncfs, discard, bare, seal, then
+# a/d b/a c/a e/b plain/d
+want='k1 unthrottled 16 40 [30-50] - 80 [70-90] 160 [160-160] 10 [8-12] 110 [100-120] 4.00 2.00 4.00 1.38 -'
+got=$(echo "$line" | tr -s ' ')
+[ "$got" = "$want" ]
+ok $? restart_row_medians_and_ratios
+[ "$got" = "$want" ] || echo "# got '$got'"
+
+got=$(grep '^k1 *unthrottled *ovlctl-version ' "$tmp/out" | tr -s ' ')
+[ "$got" = "k1 unthrottled ovlctl-version 20 [10-30] 2700" ]
+ok $? cost_row_median_and_peak_rss "$got"
+
+got=$(grep -A1 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
+[ "$got" = "k1 unthrottled 2.00 - -" ]
+ok $? version_over_true_ratio "$got"
+
+jq -e '(.rows | length) == 19 and
+	(.rows[] | select(.kind == "markcost") | .ratio) == 0.95 and
+	(.summary[] | select(.kernel == "k1" and .what == "syncfs/16" and .metric == "total_ms") | .median) == 80' \
+	"$tmp/b/results.json" >/dev/null 2>&1
+ok $? json_rows_and_summary
+
+[ -s "$tmp/b/restart.png" ] && [ "$(head -c 4 "$tmp/b/restart.png" | tail -c 3)" = PNG ]
+ok $? plot_written
+
+# Nothing measured: an error, not an empty table
+mkdir -p "$tmp/empty"
+! "$top/scripts/bench-report.sh" "$tmp/empty" >/dev/null 2>&1
+ok $? no_measurements_is_an_error
+
+[ "$failed" = 0 ]
