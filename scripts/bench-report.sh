@@ -32,6 +32,8 @@ flat() {
 	$3 == "restart" { print $1, $2, "restart", kv("path") "/" kv("size"), "total_ms", kv("total_ms")
 			  print $1, $2, "restart", kv("path") "/" kv("size"), "stop_ms", kv("stop_ms")
 			  print $1, $2, "restart", kv("path") "/" kv("size"), "start_ms", kv("start_ms") }
+	$3 == "others" { print $1, $2, "others", kv("path") "/" kv("size") "/" kv("others"), "total_ms", kv("total_ms") }
+	$3 == "scale" { print $1, $2, "scale", kv("cmd") "/" kv("mounts") "/" kv("ns"), "ms", kv("ms") }
 	$3 == "cost" { print $1, $2, "cost", kv("cmd"), "ms", kv("ms")
 		       print $1, $2, "cost", kv("cmd"), "maxrss_kb", kv("maxrss_kb") }
 	$3 == "markcost" { print $1, $2, "markcost", kv("fs") "/" kv("phase"), "ratio", kv("ratio")
@@ -85,6 +87,31 @@ txt=$dir/results.txt
 			"$(ratio "${m[plain]}" "${m[bare]}")"
 		unset m
 	done
+	if grep -q ' others ' "$stats"; then
+		echo
+		echo "Restart with D MiB dirty while other tenants of the upper fs hold X MiB: median ms [min-max]"
+		printf '%-13s %-11s %5s %5s %16s %16s %16s %16s %16s %16s\n' \
+			kernel disk MiB X ovlctl plain syncfs discard bare seal
+		awk '$3 == "others" { split($4, a, "/"); print $1, $2, a[2], a[3] }' "$stats" |
+			sort -u -k1,1 -k2,2r -k3,3n -k4,4n | while read -r k d s x; do
+			printf '%-13s %-11s %5s %5s' "$k" "$d" "$s" "$x"
+			for p in ovlctl plain syncfs discard bare seal; do
+				printf ' %16s' "$(cell "$k" "$d" others "$p/$s/$x" total_ms)"
+			done
+			echo
+		done
+		echo "growth (median at the largest X / at X=0):"
+		awk '$3 == "others" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
+			sort -u -k1,1 -k2,2r | while read -r k d s; do
+			lo=$(awk -v k="$k" -v d="$d" -v s="$s" '$1 == k && $2 == d && $3 == "others" { split($4, a, "/"); if (a[2] == s) print a[3] }' "$stats" | sort -n | head -n 1)
+			hi=$(awk -v k="$k" -v d="$d" -v s="$s" '$1 == k && $2 == d && $3 == "others" { split($4, a, "/"); if (a[2] == s) print a[3] }' "$stats" | sort -n | tail -n 1)
+			printf '%-13s %-11s %5s %5s' "$k" "$d" "$s" "$hi/$lo"
+			for p in ovlctl plain syncfs discard bare seal; do
+				printf ' %16s' "$(ratio "$(med "$k" "$d" others "$p/$s/$hi" total_ms)" "$(med "$k" "$d" others "$p/$s/$lo" total_ms)")"
+			done
+			echo
+		done
+	fi
 	echo
 	echo "ovlctl's own cost: median ms [min-max], peak RSS (KiB, max)"
 	printf '%-13s %-11s %-15s %16s %9s\n' kernel disk command ms maxrss
@@ -95,13 +122,39 @@ txt=$dir/results.txt
 				"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
 		done
 	echo
-	echo "ratios of medians: ovlctl --version / true, ovlctl mount / mount, ovlctl umount / umount"
+	echo "ratios of medians: ovlctl --version / true, ovlctl --version / util-linux mount -V,"
+	echo "ovlctl mount / mount, ovlctl umount / umount"
 	awk '$3 == "cost" && $5 == "ms" { print $1, $2 }' "$stats" | sort -u | while read -r k d; do
-		printf '%-13s %-11s %6s %6s %6s\n' "$k" "$d" \
+		printf '%-13s %-11s %6s %6s %6s %6s\n' "$k" "$d" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true ms)")" \
+			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost mount8-version ms)")" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"
 	done
+	if grep -q ' stall ' "$rows"; then
+		echo
+		echo "The neighbour's fsync latency (ms): before, during and after one restart"
+		printf '%-13s %-11s %-8s %5s %-8s %6s %9s %9s %9s\n' kernel disk path MiB window n p50 p99 max
+		awk '
+		function kv(k,   i, n) {
+			for (i = 4; i <= NF; i++) {
+				n = index($i, "=")
+				if (substr($i, 1, n - 1) == k) return substr($i, n + 1)
+			}
+			return ""
+		}
+		$3 == "stall" { printf "%-13s %-11s %-8s %5s %-8s %6s %9s %9s %9s\n", $1, $2, kv("path"), kv("size"), kv("window"), kv("n"), kv("p50_ms"), kv("p99_ms"), kv("max_ms") }' "$rows"
+	fi
+	if grep -q ' scale ' "$stats"; then
+		echo
+		echo "The in-use check's scale: median ms [min-max] with M bind mounts over N mount namespaces"
+		printf '%-13s %-11s %-15s %6s %4s %16s\n' kernel disk command M N ms
+		awk '$3 == "scale" { split($4, a, "/"); print $1, $2, a[1], a[2], a[3] }' "$stats" |
+			sort -u -k1,1 -k2,2r -k3,3 -k5,5n -k4,4n | while read -r k d c m n; do
+			printf '%-13s %-11s %-15s %6s %4s %16s\n' "$k" "$d" "$c" "$m" "$n" \
+				"$(cell "$k" "$d" scale "$c/$m/$n" ms)"
+		done
+	fi
 	if grep -q ' markcost ' "$stats"; then
 		echo
 		echo "The module's superblock mark: ops/s marked / unmarked, median of round pairs [p10-p90]"

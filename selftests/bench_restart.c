@@ -9,6 +9,7 @@
  * timing. Figures go to "# BENCH" lines:
  *
  *   # BENCH restart path=P size=D run=I stop_ms=S start_ms=T total_ms=S+T
+ *   # BENCH others path=P size=D others=X run=I stop_ms=S start_ms=T ...
  *   # BENCH cost cmd=C run=I ms=M maxrss_kb=R
  *
  * Paths (P):
@@ -27,12 +28,17 @@
  * The upper fs is the ext4 disk OVLVOL_SCRATCH_BENCH, throttled or not by
  * the host. Before each run everything is synced, then the container
  * writes its D MiB: the dirty data is the container's own only.
- * OVLVOL_BENCH_SIZES (MiB, default "16 128 512") and OVLVOL_BENCH_RUNS
- * (default 7) size it; `make check` runs a smoke form.
+ * OVLVOL_BENCH_SIZES (MiB, default "16 128 512"), OVLVOL_BENCH_OTHERS
+ * (other tenants' dirty MiB, default "0 512") and OVLVOL_BENCH_RUNS (default
+ * 5) size it; `make check` runs a smoke form.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,35 +56,54 @@ extern char **environ;
 struct bench_cfg {
 	int sizes[BENCH_MAX_SIZES];
 	int nsizes;
+	int others[BENCH_MAX_SIZES];
+	int nothers;
 	int runs;
 	const char *ovlctl;
 	int patched;
 };
 
-static int bench_cfg(struct bench_cfg *c)
+/* A list of MiB from @env (default @def) into @v: how many, or -EINVAL */
+static int bench_mib_list(const char *env, const char *def, int min, int *v)
 {
-	const char *s = getenv("OVLVOL_BENCH_SIZES"), *r;
+	const char *s = getenv(env);
 	char *end;
-	long v;
+	int n = 0;
+	long x;
 
-	memset(c, 0, sizeof(*c));
 	if (!s || !*s)
-		s = "16 128 512";
+		s = def;
 	while (*s) {
 		while (*s == ' ')
 			s++;
 		if (!*s)
 			break;
 		errno = 0;
-		v = strtol(s, &end, 10);
-		if (errno || end == s || v < 1 || v > 4096 ||
-		    c->nsizes == BENCH_MAX_SIZES)
+		x = strtol(s, &end, 10);
+		if (errno || end == s || x < min || x > 4096 ||
+		    n == BENCH_MAX_SIZES)
 			return -EINVAL;
-		c->sizes[c->nsizes++] = v;
+		v[n++] = x;
 		s = end;
 	}
+	return n ? n : -EINVAL;
+}
+
+static int bench_cfg(struct bench_cfg *c)
+{
+	const char *r;
+	char *end;
+	long v;
+
+	memset(c, 0, sizeof(*c));
+	c->nsizes =
+		bench_mib_list("OVLVOL_BENCH_SIZES", "16 128 512", 1, c->sizes);
+	c->nothers =
+		bench_mib_list("OVLVOL_BENCH_OTHERS", "0 512", 0, c->others);
+	if (c->nsizes < 0 || c->nothers < 0)
+		return -EINVAL;
 	r = getenv("OVLVOL_BENCH_RUNS");
-	c->runs = 7;
+	c->runs = 5;
 	if (r && *r) {
 		errno = 0;
 		v = strtol(r, &end, 10);
@@ -90,7 +115,7 @@ static int bench_cfg(struct bench_cfg *c)
 	if (!c->ovlctl || !*c->ovlctl)
 		c->ovlctl = "ovlctl";
 	c->patched = ovl_kernel_has_reuse();
-	return c->nsizes ? 0 : -EINVAL;
+	return 0;
 }
 
 /*
@@ -464,6 +489,151 @@ TEST_F_TIMEOUT(restart, path, 3600)
 }
 
 /*
+ * The same restart while other tenants of the upper fs hold X MiB dirty
+ * (OVLVOL_BENCH_OTHERS, default "0 512"), the container D MiB (the first
+ * of OVLVOL_BENCH_SIZES): syncfs waits for theirs too; a reuse, the bare
+ * mount and discard do not; --seal syncs this upper only.
+ */
+TEST_F_TIMEOUT(restart, others_dirty, 3600)
+{
+	const char *name = bench_path_names[variant->path];
+	int mib = self->cfg.sizes[0], o, i, x;
+	double stop, start, tot[BENCH_MAX_RUNS];
+	char others[PATH_MAX];
+
+	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, name));
+	ASSERT_EQ(0, vt_join(others, self->p.base, "others"));
+	ASSERT_EQ(0, mkdir(others, 0755));
+	ASSERT_EQ(0, bench_first_mount(self, variant->path));
+	self->mounted = 1;
+	for (o = 0; o < self->cfg.nothers; o++) {
+		x = self->cfg.others[o];
+		for (i = 0; i < self->cfg.runs; i++) {
+			sync();
+			if (x)
+				ASSERT_EQ(0, bench_dirty(others, x));
+			ASSERT_EQ(0, bench_dirty(self->p.merged, mib));
+			stop = start = 0;
+			ASSERT_EQ(0, bench_restart_once(self, variant->path,
+							mib, &stop, &start))
+			TH_LOG("%s restart beside %d MiB of others failed",
+			       name, x);
+			ASSERT_EQ(variant->path == BP_BARE ? 0 : mib,
+				  bench_dirty_size(self->p.merged));
+			tot[i] = stop + start;
+			printf("# BENCH others path=%s size=%d others=%d run=%d stop_ms=%.2f start_ms=%.2f total_ms=%.2f\n",
+			       name, mib, x, i, stop, start, stop + start);
+		}
+		printf("# %s, %d MiB dirty, others %d MiB: median restart %.1f ms\n",
+		       name, mib, x, bench_median(tot, self->cfg.runs));
+	}
+}
+
+/*
+ * The neighbour's view: a second tenant of the upper fs writes 4 KiB and
+ * fsyncs it in a loop, timing each fsync. Its latencies before the
+ * restart (idle, 5 s or less), during it, and for OVLVOL_BENCH_STALL_SECS
+ * (default 60) after it, when the flusher writes back what a reuse left dirty. The
+ * container's D MiB: the second of OVLVOL_BENCH_SIZES (128), else the
+ * first.
+ */
+#define STALL_MAX 200000
+
+struct stall_log {
+	int n;
+	double t[STALL_MAX], ms[STALL_MAX];
+};
+
+static void stall_neighbour(struct stall_log *log, const char *dir)
+{
+	static char buf[4096];
+	int fd = vt_open(dir, "neighbour", O_WRONLY | O_CREAT | O_TRUNC);
+	double t;
+
+	if (fd < 0)
+		_exit(1);
+	memset(buf, 'n', sizeof(buf));
+	while (log->n < STALL_MAX) {
+		if (pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf))
+			_exit(1);
+		t = ovlvol_test_now();
+		if (fsync(fd))
+			_exit(1);
+		log->ms[log->n] = (ovlvol_test_now() - t) * 1000;
+		log->t[log->n] = t;
+		__atomic_store_n(&log->n, log->n + 1, __ATOMIC_RELEASE);
+	}
+	_exit(0);
+}
+
+/* p50, p99 and max of the fsyncs that started in [@from, @to) */
+static void stall_window(const char *path, int mib, const char *name,
+			 struct stall_log *log, double from, double to)
+{
+	static double v[STALL_MAX];
+	int i, n = 0;
+
+	for (i = 0; i < log->n; i++)
+		if (log->t[i] >= from && log->t[i] < to)
+			v[n++] = log->ms[i];
+	if (!n)
+		return;
+	qsort(v, n, sizeof(v[0]), bench_cmp);
+	printf("# BENCH stall path=%s size=%d window=%s n=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+	       path, mib, name, n, v[n / 2], v[(n * 99) / 100], v[n - 1]);
+}
+
+TEST_F_TIMEOUT(restart, neighbour_stall, 1800)
+{
+	const char *name = bench_path_names[variant->path];
+	const char *e = getenv("OVLVOL_BENCH_STALL_SECS");
+	int mib = self->cfg.sizes[self->cfg.nsizes > 1 ? 1 : 0];
+	int secs = e && atoi(e) > 0 ? atoi(e) : 60;
+	struct stall_log *log;
+	double stop = 0, start = 0, t0, t1 = 0, t2 = 0;
+	char nb[PATH_MAX];
+	pid_t pid;
+	int ret;
+
+	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, name));
+	ASSERT_EQ(0, vt_join(nb, self->p.base, "neighbour"));
+	ASSERT_EQ(0, mkdir(nb, 0755));
+	ASSERT_EQ(0, bench_first_mount(self, variant->path));
+	self->mounted = 1;
+	log = mmap(NULL, sizeof(*log), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, log);
+	sync();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		stall_neighbour(log, nb);
+	ret = bench_dirty(self->p.merged, mib);
+	t0 = ovlvol_test_now();
+	if (!ret) {
+		sleep(secs < 5 ? secs : 5);
+		t1 = ovlvol_test_now();
+		ret = bench_restart_once(self, variant->path, mib, &stop,
+					 &start);
+		t2 = ovlvol_test_now();
+		if (!ret)
+			sleep(secs);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ASSERT_EQ(0, ret)
+	TH_LOG("%s restart with a neighbour failed", name);
+	ASSERT_LT(0, log->n)
+	TH_LOG("the neighbour made no fsync");
+	stall_window(name, mib, "idle", log, t0, t1);
+	stall_window(name, mib, "restart", log, t1, t2);
+	stall_window(name, mib, "after", log, t2, t2 + secs);
+	printf("# %s: restart %.0f ms with a neighbour; %d fsyncs\n", name,
+	       stop + start, log->n);
+	munmap(log, sizeof(*log));
+}
+
+/*
  * ovlctl's own cost: its start-up (--version against `true`), a verdict
  * (check) and a mount and umount against busybox's, with each process's
  * peak RSS.
@@ -504,6 +674,7 @@ static void bench_cost_line(const char *cmd, int run, double ms, long rss)
 
 TEST_F_TIMEOUT(cost, commands, 1800)
 {
+	const char *mount8 = getenv("OVLVOL_BENCH_MOUNT8");
 	char *ovlctl = (char *)self->cfg.ovlctl;
 	struct bench_pair *p = &self->p;
 	int i, n = self->cfg.runs * 3;
@@ -521,6 +692,16 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 				       (char *const[]){ ovlctl, "--version",
 							NULL }));
 		bench_cost_line("ovlctl-version", i, ms, rss);
+		/*
+		 * util-linux's mount(8) links libmount as ovlctl does: its
+		 * start-up is what any libmount-based tool pays
+		 */
+		if (mount8 && !access(mount8, X_OK)) {
+			ASSERT_EQ(0, bench_run(&ms, &rss,
+					       (char *const[]){ (char *)mount8,
+								"-V", NULL }));
+			bench_cost_line("mount8-version", i, ms, rss);
+		}
 		ASSERT_EQ(0,
 			  bench_run(&ms, &rss,
 				    (char *const[]){ ovlctl, "check", "--work",
@@ -563,6 +744,179 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 				 p->merged));
 		ASSERT_EQ(0, RUN(NULL, ovlctl, "umount", p->merged));
 	}
+}
+
+/*
+ * The in-use check's scale: what `ovlctl check` (and a reuse through
+ * `ovlctl mount`) costs with M bind mounts of the benchmark's own spread
+ * over N mount namespaces, each held by a process: OVLVOL_BENCH_SCALE,
+ * "M:N ..." (default "10:10 1000:10 10000:10 1000:500 10000:500"). Every
+ * new namespace also copies the mounts the guest already has.
+ */
+struct bench_scale {
+	pid_t pid[512];
+	int n;
+};
+
+/* N namespaces, M/N bind mounts of @dir each (onto dirs under @dir) */
+static int bench_scale_up(struct bench_scale *sc, const char *dir, int m, int n)
+{
+	int i, j, fds[2], per = m / n;
+	char c, path[PATH_MAX];
+
+	if (n > (int)(sizeof(sc->pid) / sizeof(sc->pid[0])))
+		return -EINVAL;
+	for (j = 0; j < per; j++) {
+		snprintf(path, sizeof(path), "%s/m%d", dir, j);
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+	}
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	for (sc->n = 0, i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			break;
+		if (!pid) {
+			close(fds[0]);
+			if (unshare(CLONE_NEWNS) ||
+			    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+				_exit(1);
+			for (j = 0; j < per; j++) {
+				snprintf(path, sizeof(path), "%s/m%d", dir, j);
+				if (mount(dir, path, NULL, MS_BIND, NULL))
+					_exit(1);
+			}
+			c = 1;
+			if (write(fds[1], &c, 1) != 1)
+				_exit(1);
+			close(fds[1]);
+			pause();
+			_exit(0);
+		}
+		sc->pid[sc->n++] = pid;
+	}
+	close(fds[1]);
+	/* One byte from each child that is ready; EOF if one died */
+	for (i = 0; i < sc->n && read(fds[0], &c, 1) == 1; i++)
+		;
+	close(fds[0]);
+	return i == n ? 0 : -ECHILD;
+}
+
+static void bench_scale_down(struct bench_scale *sc)
+{
+	int i;
+
+	for (i = 0; i < sc->n; i++)
+		kill(sc->pid[i], SIGKILL);
+	for (i = 0; i < sc->n; i++)
+		waitpid(sc->pid[i], NULL, 0);
+	sc->n = 0;
+}
+
+/* How many mounts the guest has now, over all its mount namespaces */
+static long bench_count_mounts(void)
+{
+	static ino_t seen[4096];
+	int nseen = 0, i, c;
+	char path[300];
+	struct dirent *e;
+	struct stat st;
+	long lines = 0;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", e->d_name);
+		if (stat(path, &st))
+			continue;
+		for (i = 0; i < nseen && seen[i] != st.st_ino; i++)
+			;
+		if (i < nseen || nseen == 4096)
+			continue;
+		seen[nseen++] = st.st_ino;
+		snprintf(path, sizeof(path), "/proc/%s/mountinfo", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while ((c = getc(f)) != EOF)
+			lines += c == '\n';
+		fclose(f);
+	}
+	closedir(d);
+	return lines;
+}
+
+TEST_F_TIMEOUT(cost, inuse_scale, 3600)
+{
+	const char *env = getenv("OVLVOL_BENCH_SCALE");
+	char *ovlctl = (char *)self->cfg.ovlctl, *list, *tok, *save;
+	struct bench_pair *p = &self->p;
+	struct bench_scale sc = { .n = 0 };
+	char dir[256];
+	int m, n, i, ret;
+	double ms;
+	long rss;
+
+	if (env && !strcmp(env, "none"))
+		SKIP(return, "the in-use scale is measured in another boot");
+	list = strdup(env && *env ?
+			      env :
+			      "10:10 1000:10 10000:10 1000:500 10000:500");
+	ASSERT_NE(NULL, list);
+	ASSERT_EQ(0, RUN(NULL, ovlctl, "mount", "--lower", p->lower, "--upper",
+			 p->upper, "--work", p->work, p->merged));
+	ASSERT_EQ(0, RUN(NULL, ovlctl, "umount", p->merged));
+	for (tok = strtok_r(list, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		ASSERT_EQ(2, sscanf(tok, "%d:%d", &m, &n));
+		ASSERT_LT(0, n);
+		ASSERT_GT((int)sizeof(dir),
+			  snprintf(dir, sizeof(dir), "%s/scale-%d-%d",
+				   self->root, m, n));
+		ASSERT_EQ(0, mkdir(dir, 0755));
+		ret = bench_scale_up(&sc, dir, m, n);
+		if (ret)
+			bench_scale_down(&sc);
+		ASSERT_EQ(0, ret)
+		TH_LOG("%d mounts in %d namespaces", m, n);
+		printf("# %d bind mounts in %d namespaces: %ld mounts in all\n",
+		       m, n, bench_count_mounts());
+		for (i = 0; i < self->cfg.runs; i++) {
+			ret = bench_run(&ms, &rss,
+					(char *const[]){ ovlctl, "check",
+							 "--work", p->work,
+							 NULL });
+			if (ret)
+				break;
+			printf("# BENCH scale cmd=ovlctl-check mounts=%d ns=%d run=%d ms=%.2f maxrss_kb=%ld\n",
+			       m, n, i, ms, rss);
+			ret = bench_run(&ms, &rss,
+					(char *const[]){ ovlctl, "mount",
+							 "--work", p->work,
+							 p->merged, NULL });
+			if (ret)
+				break;
+			self->mounted = 1;
+			printf("# BENCH scale cmd=ovlctl-mount mounts=%d ns=%d run=%d ms=%.2f maxrss_kb=%ld\n",
+			       m, n, i, ms, rss);
+			ret = RUN(NULL, ovlctl, "umount", p->merged);
+			if (ret)
+				break;
+			self->mounted = 0;
+		}
+		bench_scale_down(&sc);
+		ASSERT_EQ(0, ret)
+		TH_LOG("ovlctl with %d mounts in %d namespaces", m, n);
+		ovlvol_test_sh("rm -rf %s", dir);
+	}
+	free(list);
 }
 
 TEST_HARNESS_MAIN

@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -33,10 +33,15 @@ runs() {
 	runs bare 2 12 8 10
 	runs seal 50 100 120 110
 	echo "k1 unthrottled restart path=discard size=16 run=0 stop_ms=10 start_ms=150 total_ms=160"
+	for o in "ovlctl 0 21" "ovlctl 512 22" "syncfs 0 30" "syncfs 512 300"; do
+		set -- $o
+		echo "k1 unthrottled others path=$1 size=16 others=$2 run=0 stop_ms=1 start_ms=$(($3 - 1)) total_ms=$3"
+	done
 	echo "k1 unthrottled cost cmd=true run=0 ms=8 maxrss_kb=1500"
 	echo "k1 unthrottled cost cmd=true run=1 ms=12 maxrss_kb=1600"
 	echo "k1 unthrottled cost cmd=ovlctl-version run=0 ms=30 maxrss_kb=2600"
 	echo "k1 unthrottled cost cmd=ovlctl-version run=1 ms=10 maxrss_kb=2700"
+	echo "k1 unthrottled cost cmd=mount8-version run=0 ms=40 maxrss_kb=2000"
 	echo "k1 unthrottled markcost fs=ext4 phase=create unmarked=2000 marked=1900 ratio=0.9500 p10=0.9000 p90=1.0000 rounds=40"
 } >"$tmp/b/k1/bench.tsv"
 echo "k2 throttled restart path=plain size=128 run=0 stop_ms=1 start_ms=2 total_ms=3" >"$tmp/b/k2/bench.tsv"
@@ -47,7 +52,7 @@ tap_show="$tmp/out $tmp/err"
 # With gnuplot (deps.sh installs it) the report exits 0
 ok $rc report_exits_0
 
-line=$(grep '^k1 *unthrottled *16 ' "$tmp/out")
+line=$(grep '^k1 *unthrottled *16 ' "$tmp/out" | head -n 1)
 # medians [min-max] of ovlctl, plain, syncfs, discard, bare, seal, then
 # a/d b/a c/a e/b plain/d
 want='k1 unthrottled 16 40 [30-50] - 80 [70-90] 160 [160-160] 10 [8-12] 110 [100-120] 4.00 2.00 4.00 1.38 -'
@@ -60,11 +65,15 @@ got=$(grep '^k1 *unthrottled *ovlctl-version ' "$tmp/out" | tr -s ' ')
 [ "$got" = "k1 unthrottled ovlctl-version 20 [10-30] 2700" ]
 ok $? cost_row_median_and_peak_rss "$got"
 
-got=$(grep -A1 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
-[ "$got" = "k1 unthrottled 2.00 - -" ]
+got=$(grep -A2 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
+[ "$got" = "k1 unthrottled 2.00 0.50 - -" ]
 ok $? version_over_true_ratio "$got"
 
-jq -e '(.rows | length) == 19 and
+got=$(grep -A1 '^growth' "$tmp/out" | tail -n 1 | tr -s ' ')
+[ "$got" = "k1 unthrottled 16 512/0 1.05 - 10.00 - - -" ]
+ok $? others_growth_ratio "$got"
+
+jq -e '(.rows | length) == 24 and
 	(.rows[] | select(.kind == "markcost") | .ratio) == 0.95 and
 	(.summary[] | select(.kernel == "k1" and .what == "syncfs/16" and .metric == "total_ms") | .median) == 80' \
 	"$tmp/b/results.json" >/dev/null 2>&1

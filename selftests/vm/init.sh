@@ -48,7 +48,9 @@ debug=
 rounds=0
 seed=1
 bench_sizes=16,128,512
-bench_runs=7
+bench_runs=5
+bench_others=0,512
+bench_scale=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	ovlvol.mode=*) mode=${arg#*=} ;;
@@ -58,6 +60,9 @@ for arg in $(cat /proc/cmdline); do
 	ovlvol.seed=*) seed=${arg#*=} ;;
 	ovlvol.bench_sizes=*) bench_sizes=${arg#*=} ;;
 	ovlvol.bench_runs=*) bench_runs=${arg#*=} ;;
+	ovlvol.bench_others=*) bench_others=${arg#*=} ;;
+	ovlvol.bench_scale=*) bench_scale=${arg#*=} ;;
+	ovlvol.bench_stall_secs=*) OVLVOL_BENCH_STALL_SECS=${arg#*=} ;;
 	esac
 done
 # Debug kernels (run.sh *-debug): forget what boot allocated, so that the
@@ -67,7 +72,8 @@ if [ -n "$debug" ]; then
 	echo clear >/sys/kernel/debug/kmemleak || die "no kmemleak on a debug kernel"
 fi
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
-export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS
+export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS OVLVOL_BENCH_OTHERS
+export OVLVOL_BENCH_SCALE OVLVOL_BENCH_STALL_SECS OVLVOL_BENCH_MOUNT8
 
 # A test of what only a reboot shows: one framed program per boot. These
 # boots have no RNG help: the nonce test comes first, with the authority
@@ -114,7 +120,10 @@ if [ "$mode" = bench ]; then
 	OVLVOL_SCRATCH_BENCH=/dev/disk-bench
 	OVLVOL_BENCH_SIZES=$(echo "$bench_sizes" | tr , ' ')
 	OVLVOL_BENCH_RUNS=$bench_runs
+	OVLVOL_BENCH_OTHERS=$(echo "$bench_others" | tr , ' ')
+	OVLVOL_BENCH_SCALE=$(echo "$bench_scale" | tr , ' ')
 	export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS
+	export OVLVOL_BENCH_OTHERS OVLVOL_BENCH_SCALE
 	{
 		echo "OVLVOL-BEGIN $(uname -r)"
 		echo "# bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo), sizes $OVLVOL_BENCH_SIZES MiB, $OVLVOL_BENCH_RUNS runs"

@@ -56,8 +56,9 @@ case $kernel in *-debug) debug=ovlvol.debug=1 ;; esac
 # guest several times slower under TCG.
 timeout_s=${VM_TIMEOUT:-$([ -n "$debug" ] && echo 5400 || echo 900)}
 mem=${VM_MEM:-$([ -n "$debug" ] && echo 2G || echo 1G)}
-# The benchmark keeps up to 512 MiB dirty in the guest's page cache
-[ $mode = bench ] && mem=${VM_MEM:-3G}
+# The benchmark keeps up to 512 MiB dirty in the guest's page cache, and
+# a boot of it runs for many minutes
+[ $mode = bench ] && mem=${VM_MEM:-3G} timeout_s=${VM_TIMEOUT:-5400}
 smp=${VM_SMP:-2}
 
 log() { echo "vm-test[$kernel]: $*" >&2; }
@@ -129,6 +130,9 @@ build_initramfs() {
 	# mkfs.xfs for a small xfs (fault_io's full disks and quotas).
 	add_bin "$root" "$(command -v mkfs.ext4)" sbin/mkfs.ext4
 	add_bin "$root" "$(command -v mkfs.xfs)" sbin/mkfs.xfs
+	# util-linux's mount(8), beside busybox's: the benchmark's baseline
+	# of a libmount-based tool's start-up (bench_restart)
+	add_bin "$root" /usr/bin/mount usr/libexec/ovlvol/mount
 	# ovlctl, for its guest tests and the demo.
 	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
 	# ovlctl opens libkmod when it first needs it (dlopen): ldd cannot
@@ -192,6 +196,10 @@ build_initramfs() {
 		OVLVOL_SCRATCH_XFS=/dev/disk-xfs
 		OVLVOL_SCRATCH_BENCH=/dev/disk-ext4
 		OVLVOL_BENCH_SIZES=1
+		OVLVOL_BENCH_OTHERS="0 1"
+		OVLVOL_BENCH_SCALE=10:2
+		OVLVOL_BENCH_STALL_SECS=1
+		OVLVOL_BENCH_MOUNT8=/usr/libexec/ovlvol/mount
 		OVLVOL_BENCH_RUNS=1
 	EOF
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
@@ -288,14 +296,19 @@ elif [ $mode = bench ]; then
 	# Two boots on one bench disk: unthrottled, then throttled like a
 	# general-purpose cloud volume (BENCH_BPS bytes/s, BENCH_IOPS).
 	sizes=${BENCH_SIZES:-16,128,512}
-	runs=${BENCH_RUNS:-7}
+	runs=${BENCH_RUNS:-5}
+	others=${BENCH_OTHERS:-0,512}
 	bps=${BENCH_BPS:-125000000}
 	iops=${BENCH_IOPS:-3000}
-	for disk in unthrottled throttled; do
+	bdisks=${BENCH_DISKS:-unthrottled throttled}
+	for disk in $bdisks; do
 		truncate -s 0 "$out/bench.img"
 		truncate -s 4G "$out/bench.img"
 		# Inode tables and journal zeroed now, not while measuring
 		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$out/bench.img"
+		# The in-use scan does not touch the disk: unthrottled only
+		scale=${BENCH_SCALE:-10:10,1000:10,10000:10,1000:500,10000:500}
+		[ $disk = throttled ] && scale=none
 		throttle=
 		[ $disk = throttled ] &&
 			throttle=",throttling.bps-total=$bps,throttling.iops-total=$iops"
@@ -304,14 +317,16 @@ elif [ $mode = bench ]; then
 			-device virtio-blk-pci,drive=bench,serial=bench
 		)
 		boot "bench-$disk" ovlvol.mode=bench ovlvol.bench_sizes=$sizes \
-			ovlvol.bench_runs=$runs
+			ovlvol.bench_runs=$runs ovlvol.bench_others=$others \
+			ovlvol.bench_scale=$scale \
+			ovlvol.bench_stall_secs=${BENCH_STALL_SECS:-60}
 	done
 	extra_drives=()
 	rm -f "$out/bench.img"
 	{
 		echo "# kernel $kernel $KVER"
 		echo "# throttled bps=$bps iops=$iops"
-		for disk in unthrottled throttled; do
+		for disk in $bdisks; do
 			sed -n "s/^# BENCH /$kernel $disk /p" "$out/bench-$disk.raw"
 		done
 	} >"$out/bench.tsv"
@@ -393,7 +408,7 @@ pass=0 fail=0 skip=0 rc=0
 raws="tests reboot1 reboot2"
 [ -d "$out/fault" ] && raws+=" $(cd "$out/fault" && ls fault*.raw | sort -V | sed 's|^|fault/|; s|\.raw$||')"
 [ $mode = fault ] && raws=$(cd "$out" && ls fault*.raw | sort -V | sed 's|\.raw$||')
-[ $mode = bench ] && raws="bench-unthrottled bench-throttled"
+[ $mode = bench ] && raws=$(for disk in $bdisks; do echo "bench-$disk"; done)
 for r in $raws; do
 	[ -e "$out/$r.raw" ] || continue
 	d=$out
