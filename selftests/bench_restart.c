@@ -208,14 +208,24 @@ static int bench_pair_init(struct bench_pair *p, const char *root,
 	return bench_pair_dirs(p);
 }
 
-/* The container writes @mib MiB to a new file in @dir, no sync. */
+/*
+ * The container writes @mib MiB to a new file in @dir, no sync. A new
+ * file, not the old one truncated: ext4 starts writing back a file that
+ * was truncated to zero when it is closed (auto_da_alloc), and the data
+ * would not be dirty at the restart any more.
+ */
 static int bench_dirty(const char *dir, int mib)
 {
 	static char buf[1 << 20];
+	char path[PATH_MAX];
 	int fd, i;
 
 	memset(buf, 'd', sizeof(buf));
-	fd = vt_open(dir, "dirty", O_WRONLY | O_CREAT | O_TRUNC);
+	if (vt_join(path, dir, "dirty"))
+		return -ENAMETOOLONG;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	fd = vt_open(dir, "dirty", O_WRONLY | O_CREAT | O_EXCL);
 	if (fd < 0)
 		return fd;
 	for (i = 0; i < mib; i++) {
