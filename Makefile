@@ -84,7 +84,7 @@ bench:
 	@for k in $(BENCH_KERNELS); do \
 		selftests/vm/run.sh --bench $$k || fail=1; \
 	done; \
-	scripts/bench-report.sh $(BENCH_OUT) || fail=1; \
+	scripts/bench-report.sh $(BENCH_OUT) $(BENCH_KERNELS) || fail=1; \
 	exit $${fail:-0}
 
 # libFuzzer on ovlctl's parsers, FUZZ_SECONDS per target (make check has a

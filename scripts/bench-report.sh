@@ -5,19 +5,32 @@
 # (selftests/vm/run.sh --bench writes build/bench/<kernel>/bench.tsv) as a
 # table (results.txt, also printed), JSON (results.json) and a plot of the
 # restart paths (restart.png).
-#   bench-report.sh [DIR]     DIR: build/bench (the default)
-# Every figure is a median over the runs, with min and max; the ratios are
-# of medians measured in one boot, side by side.
+#   bench-report.sh [DIR [KERNEL...]]
+# DIR: build/bench (the default); KERNELs: only these (default: every
+# DIR/*/bench.tsv). Every figure is a median over the runs, with min and
+# max; the ratios are of medians measured in one boot, side by side.
 set -euo pipefail
+# Decimal points, whatever the user's locale (sort -g, awk, printf)
+export LC_ALL=C
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-${OVLVOL_BUILD:-$top/build}/bench}
-tsvs=$(ls "$dir"/*/bench.tsv 2>/dev/null) || true
+[ $# -gt 0 ] && shift
+if [ $# -gt 0 ]; then
+	tsvs=
+	for k; do
+		[ -f "$dir/$k/bench.tsv" ] || { echo "bench-report: no $dir/$k/bench.tsv" >&2; exit 1; }
+		tsvs+=" $dir/$k/bench.tsv"
+	done
+else
+	tsvs=$(ls "$dir"/*/bench.tsv 2>/dev/null) || true
+fi
 [ -n "$tsvs" ] || { echo "bench-report: no $dir/*/bench.tsv: run make bench" >&2; exit 1; }
 
 # One row per measurement: kernel disk kind key=value...
 rows=$dir/rows.tsv
-cat $tsvs | grep -v '^#' >"$rows"
+cat $tsvs | { grep -v '^#' || true; } >"$rows"
+[ -s "$rows" ] || { echo "bench-report: no measurement in$tsvs" >&2; exit 1; }
 
 # kernel disk kind group metric value: the figures to summarise
 flat() {
@@ -59,8 +72,10 @@ med() { # kernel disk kind group metric
 ratio() { # a b: a/b to 2 decimals, or "-"
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
 }
-cell() { # median [min-max], or "-"
-	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k { printf "%.0f [%.0f-%.0f]", $7, $8, $9; f = 1 } END { if (!f) printf "-" }' "$stats"
+cell() { # median [min-max] (tenths below 100), or "-"
+	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k {
+		fmt = $7 < 100 ? "%.1f [%.1f-%.1f]" : "%.0f [%.0f-%.0f]"
+		printf fmt, $7, $8, $9; f = 1 } END { if (!f) printf "-" }' "$stats"
 }
 
 txt=$dir/results.txt
@@ -100,7 +115,7 @@ txt=$dir/results.txt
 			done
 			echo
 		done
-		echo "growth (median at the largest X / at X=0):"
+		echo "growth (median at the largest X / at the smallest X):"
 		awk '$3 == "others" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
 			sort -u -k1,1 -k2,2r | while read -r k d s; do
 			lo=$(awk -v k="$k" -v d="$d" -v s="$s" '$1 == k && $2 == d && $3 == "others" { split($4, a, "/"); if (a[2] == s) print a[3] }' "$stats" | sort -n | head -n 1)

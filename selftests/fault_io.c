@@ -830,7 +830,8 @@ TEST_F_TIMEOUT(wb, error_after_reuse, 300)
  * Full disk and quota
  * ===================
  *
- * A small ext4 in an image on the scratch ext4 disk, on a loop device.
+ * A small ext4 or xfs in an image on the scratch ext4 disk, on a loop
+ * device.
  */
 FIXTURE(space)
 {
@@ -841,7 +842,6 @@ FIXTURE(space)
 	char loop[64];
 	char mnt[PATH_MAX];
 	int mounted;
-	int nfill;
 	struct fio_pair p, q;
 };
 
@@ -1179,6 +1179,14 @@ TEST_F_TIMEOUT(space, full_disk, 600)
 			    strstr(r.out, FIO_RDONLY_FALLBACK))
 		LOG_RUN(&r);
 		EXPECT_FALSE(fio_mounted(self->p.merged, NULL));
+		/*
+		 * A stock reuse that failed puts the stock marker back (the
+		 * guard against a plain mount), or says that it could not
+		 */
+		if (!fio_patched())
+			EXPECT_TRUE(vt_exists(self->p.work, OVL_VOLATILE_DIR) ||
+				    strstr(r.err, "undoing the preparation"))
+		LOG_RUN(&r);
 	}
 	ASSERT_EQ(0, fio_unfill(self->mnt));
 	ASSERT_EQ(0, OVLCTL(&r, "-J", "mount", "--work", self->p.work,

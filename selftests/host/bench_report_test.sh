@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..10"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -55,14 +55,14 @@ ok $rc report_exits_0
 line=$(grep '^k1 *unthrottled *16 ' "$tmp/out" | head -n 1)
 # medians [min-max] of ovlctl, plain, syncfs, discard, bare, seal, then
 # a/d b/a c/a e/b plain/d
-want='k1 unthrottled 16 40 [30-50] - 80 [70-90] 160 [160-160] 10 [8-12] 110 [100-120] 4.00 2.00 4.00 1.38 -'
+want='k1 unthrottled 16 40.0 [30.0-50.0] - 80.0 [70.0-90.0] 160 [160-160] 10.0 [8.0-12.0] 110 [100-120] 4.00 2.00 4.00 1.38 -'
 got=$(echo "$line" | tr -s ' ')
 [ "$got" = "$want" ]
 ok $? restart_row_medians_and_ratios
 [ "$got" = "$want" ] || echo "# got '$got'"
 
 got=$(grep '^k1 *unthrottled *ovlctl-version ' "$tmp/out" | tr -s ' ')
-[ "$got" = "k1 unthrottled ovlctl-version 20 [10-30] 2700" ]
+[ "$got" = "k1 unthrottled ovlctl-version 20.0 [10.0-30.0] 2700" ]
 ok $? cost_row_median_and_peak_rss "$got"
 
 got=$(grep -A2 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
@@ -81,6 +81,16 @@ ok $? json_rows_and_summary
 
 [ -s "$tmp/b/restart.png" ] && [ "$(head -c 4 "$tmp/b/restart.png" | tail -c 3)" = PNG ]
 ok $? plot_written
+
+# Only the kernels asked for, in a decimal-comma locale all the same
+LANG=de_DE.UTF-8 LC_ALL=de_DE.UTF-8 "$top/scripts/bench-report.sh" "$tmp/b" k2 >"$tmp/out2" 2>&1
+rc=$?
+! grep -q '^k1 ' "$tmp/out2" && grep -q '^k2 *throttled *128 ' "$tmp/out2"
+ok $((rc || $?)) kernel_list_only_those
+
+# A kernel without its measurements: an error
+! "$top/scripts/bench-report.sh" "$tmp/b" k3 >/dev/null 2>&1
+ok $? missing_kernel_is_an_error
 
 # Nothing measured: an error, not an empty table
 mkdir -p "$tmp/empty"

@@ -15,6 +15,13 @@
 #                          crashes (default 10) on the same disks, then a
 #                          boot that judges the last; FAULT_SEED repeats a
 #                          run. Tallies in build/fault/KERNEL/fault.tsv
+#   run.sh --bench KERNEL  the benchmark (make bench): bench_restart and
+#                          bench_mark_cost on a 4 GiB bench disk, one boot
+#                          per BENCH_DISKS (unthrottled, throttled); the
+#                          "# BENCH" lines in build/bench/KERNEL/bench.tsv.
+#                          BENCH_SIZES, BENCH_OTHERS, BENCH_SCALE,
+#                          BENCH_STALL_SECS, BENCH_RUNS, BENCH_BPS, BENCH_IOPS
+#                          (Documentation/benchmark.rst)
 #
 # Builds the project module against that kernel, packs busybox, the needed
 # kernel modules, the module and the selftests into an initramfs, boots it
@@ -44,7 +51,7 @@ case ${1:-} in
 	shift
 	;;
 esac
-kernel=${1:?usage: run.sh [--demo] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]|patched-7.3}
+kernel=${1:?usage: run.sh [--demo|--fault|--bench] stock-6.1|stock-6.12|stock-7.x|patched-6.1|patched-6.12[-debug]|patched-7.3}
 build=${OVLVOL_BUILD:-$top/build}
 out=$build/vm/$kernel
 [ $mode = demo ] && out=$build/demo/$kernel

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -437,10 +436,11 @@ static int do_mount(const char *target, const char *opts)
 /*
  * Is @target now the overlay of @s, in this namespace: upper and work by
  * the ids of the dirs the verdict looked at, and every lower by its path
- * there now against the id it had then?
+ * there now against the id it had then? *@rdonly: is that overlay's super
+ * block read-only (from the same mountinfo entry, not the path again)?
  */
 static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
-			  bool want_volatile)
+			  bool want_volatile, bool *rdonly)
 {
 	const struct ovlctl_spec *s = &st->spec;
 	struct ovlctl_mount *m, *hit = NULL;
@@ -455,6 +455,8 @@ static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 		if (m[i].mntns == self.st_ino && m[i].target &&
 		    !strcmp(m[i].target, target))
 			hit = &m[i];
+	*rdonly = hit && hit->fs_options &&
+		  !mnt_optstr_get_option(hit->fs_options, "ro", NULL, NULL);
 	ok = hit && hit->upper_id.valid && hit->work_id.valid &&
 	     hit->upper_id.dev == s->upper.id.dev &&
 	     hit->upper_id.ino == s->upper.id.ino &&
@@ -478,19 +480,14 @@ static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 }
 
 /*
- * Did overlayfs fall back to a read-only mount that nobody asked for? It
- * does when it cannot make its work dir (a full disk, an exceeded quota):
- * the mount succeeds, and the container would get a read-only rootfs.
+ * Did overlayfs fall back to a read-only mount that nobody asked for
+ * (-o ro)? It does when it cannot make its work dir (a full disk, an
+ * exceeded quota): the mount succeeds, and the container would get a
+ * read-only rootfs.
  */
-static bool mount_fell_back_rdonly(const char *target, const char *opts)
+static bool asked_rdonly(const char *opts)
 {
-	struct statvfs sv;
-	char *val;
-	size_t len;
-
-	if (opts && !mnt_optstr_get_option(opts, "ro", &val, &len))
-		return false;
-	return !statvfs(target, &sv) && (sv.f_flag & ST_RDONLY);
+	return opts && !mnt_optstr_get_option(opts, "ro", NULL, NULL);
 }
 
 /* The mount id of the topmost mount at @target here, or -errno. */
@@ -587,7 +584,12 @@ static void undo_mount_prep(struct ovlctl_state *st, bool fresh,
 		/* A sealed pair keeps the spec it had; a new pair gets none */
 		err = ovlctl_spec_restore(st->work_fd, saved);
 	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {
-		if ((mkdirat(st->work_fd, OVLCTL_INCOMPAT_DIR, 0700) &&
+		/*
+		 * overlayfs' read-only fallback has removed work/ itself:
+		 * the marker goes back all the same
+		 */
+		if ((mkdirat(st->work_fd, "work", 0) && errno != EEXIST) ||
+		    (mkdirat(st->work_fd, OVLCTL_INCOMPAT_DIR, 0700) &&
 		     errno != EEXIST) ||
 		    (mkdirat(st->work_fd, OVLCTL_MARKER_DIR, 0700) &&
 		     errno != EEXIST))
@@ -622,6 +624,7 @@ int cmd_mount(int argc, char **argv)
 	/* What a mount that fails must put back (static: 64 KiB) */
 	static struct ovlctl_saved saved;
 	const char *what, *why;
+	bool rdonly = false;
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
@@ -802,9 +805,9 @@ int cmd_mount(int argc, char **argv)
 	 * Not the overlay asked for, or overlayfs' read-only fallback:
 	 * unmounted, and nothing of that mount counts for the next verdict.
 	 */
-	why = !mount_is_ours(target, &st, o.want_volatile) ?
+	why = !mount_is_ours(target, &st, o.want_volatile, &rdonly) ?
 		      "is not the overlay that was asked for" :
-	      mount_fell_back_rdonly(target, opts) ?
+	      rdonly && !asked_rdonly(opts) ?
 		      "was mounted read-only by overlayfs (it could not set up its work dir, e.g. on a full disk or over a quota: see the kernel log)" :
 		      NULL;
 	if (why) {
