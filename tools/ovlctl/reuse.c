@@ -574,9 +574,17 @@ static int keep_layers(struct ovlctl_pair_opts *o,
  * the module: the stock marker removed, made again (stock overlayfs then
  * refuses as before; ovlctl's checkpoint on the workdir was never touched).
  */
-static void undo_mount_prep(struct ovlctl_state *st, bool fresh,
-			    bool want_volatile,
-			    const struct ovlctl_saved *saved)
+/*
+ * What a failed mount says when it could not take back its preparation
+ * (say, the stock marker on a disk still full): the pair is then open to
+ * an unchecked plain mount until ovlctl mounts it again
+ */
+#define UNDO_FAILED                                                         \
+	"taking back the preparation failed (the stock marker or the spec " \
+	"may be missing: mount it through ovlctl only): "
+
+static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
+			   bool want_volatile, const struct ovlctl_saved *saved)
 {
 	int fd, err = 0;
 
@@ -606,6 +614,7 @@ static void undo_mount_prep(struct ovlctl_state *st, bool fresh,
 	if (err)
 		ovlctl_log(OVLCTL_ERROR, "undoing the preparation of %s: %s",
 			   st->spec.work.path, strerror(-err));
+	return err;
 }
 
 static const char mount_usage[] =
@@ -625,6 +634,7 @@ int cmd_mount(int argc, char **argv)
 	static struct ovlctl_saved saved;
 	const char *what, *why;
 	bool rdonly = false;
+	int u;
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
 	int c, r, lock = -1, ret;
@@ -794,11 +804,12 @@ int cmd_mount(int argc, char **argv)
 		 * Not a verdict: what overlayfs refused is in the kernel
 		 * log. Exit 3 would tell a runtime to discard a good upper.
 		 */
-		undo_mount_prep(&st, fresh, o.want_volatile, &saved);
+		u = undo_mount_prep(&st, fresh, o.want_volatile, &saved);
 		ret = ovlctl_fail(
 			ret == -EBUSY ? OVLCTL_EXIT_BUSY : OVLCTL_EXIT_ERROR,
-			"mount: %s (see the kernel log for overlayfs' reason); nothing was changed",
-			strerror(-ret));
+			"mount: %s (see the kernel log for overlayfs' reason); %s%s",
+			strerror(-ret), u ? UNDO_FAILED : "nothing was changed",
+			u ? strerror(-u) : "");
 		goto out;
 	}
 	/*
@@ -812,12 +823,16 @@ int cmd_mount(int argc, char **argv)
 		      NULL;
 	if (why) {
 		r = umount_target(target);
-		if (!r)
+		u = r ? 0 :
 			undo_mount_prep(&st, fresh, o.want_volatile, &saved);
 		ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
 				  r ? "%s %s, and unmounting it failed: %s" :
-				      "%s %s; unmounted it%s",
-				  target, why, r ? strerror(-r) : "");
+				      "%s %s; unmounted it%s%s",
+				  target, why,
+				  r ? strerror(-r) :
+				  u ? "; " UNDO_FAILED :
+				      "",
+				  u ? strerror(-u) : "");
 		goto out;
 	}
 	if (!ovlctl.quiet && !ovlctl.json)
