@@ -19,6 +19,8 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -433,11 +435,39 @@ static int do_mount(const char *target, const char *opts)
 	return err;
 }
 
+/* See mount_is_ours(): a mount we cannot look at again counts as read-only */
+static bool hit_rdonly(const char *target, const struct ovlctl_mount *hit)
+{
+	struct statx stx;
+	struct statfs sf;
+	bool ro = true;
+	int fd;
+
+	/* statmount's options lack the generic ro/rw; mountinfo's have it */
+	if (hit->fs_options &&
+	    (!mnt_optstr_get_option(hit->fs_options, "ro", NULL, NULL) ||
+	     !mnt_optstr_get_option(hit->fs_options, "rw", NULL, NULL)))
+		return !mnt_optstr_get_option(hit->fs_options, "ro", NULL,
+					      NULL);
+	fd = open(target, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	if (!statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) &&
+	    (stx.stx_mask & STATX_MNT_ID) &&
+	    stx.stx_mnt_id == (__u64)hit->mnt_id && !fstatfs(fd, &sf))
+		ro = sf.f_flags & ST_RDONLY;
+	close(fd);
+	return ro;
+}
+
 /*
  * Is @target now the overlay of @s, in this namespace: upper and work by
  * the ids of the dirs the verdict looked at, and every lower by its path
  * there now against the id it had then? *@rdonly: is that overlay's super
- * block read-only (from the same mountinfo entry, not the path again)?
+ * block read-only? Asked of the mount found there, not of whatever the
+ * path leads to by now: the mountinfo "ro" where the super options carry
+ * it, else fstatvfs() on the target opened without following a symlink,
+ * if it still is that mount (statx's mount id).
  */
 static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 			  bool want_volatile, bool *rdonly)
@@ -455,8 +485,7 @@ static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 		if (m[i].mntns == self.st_ino && m[i].target &&
 		    !strcmp(m[i].target, target))
 			hit = &m[i];
-	*rdonly = hit && hit->fs_options &&
-		  !mnt_optstr_get_option(hit->fs_options, "ro", NULL, NULL);
+	*rdonly = hit && hit_rdonly(target, hit);
 	ok = hit && hit->upper_id.valid && hit->work_id.valid &&
 	     hit->upper_id.dev == s->upper.id.dev &&
 	     hit->upper_id.ino == s->upper.id.ino &&
