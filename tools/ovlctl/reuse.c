@@ -466,7 +466,7 @@ static bool hit_rdonly(const char *target, const struct ovlctl_mount *hit)
  * there now against the id it had then? *@rdonly: is that overlay's super
  * block read-only? Asked of the mount found there, not of whatever the
  * path leads to by now: the mountinfo "ro" where the super options carry
- * it, else fstatvfs() on the target opened without following a symlink,
+ * it, else fstatfs() on the target opened without following a symlink,
  * if it still is that mount (statx's mount id).
  */
 static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
@@ -597,13 +597,6 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 }
 
 /*
- * The mount failed: take back what was done for it, so that the pair is as
- * the verdict found it. Fresh: the spec and the module's checkpoint just
- * written (a plain first mount follows or not, as before). A reuse with
- * the module: the stock marker removed, made again (stock overlayfs then
- * refuses as before; ovlctl's checkpoint on the workdir was never touched).
- */
-/*
  * What a failed mount says when it could not take back its preparation
  * (say, the stock marker on a disk still full): the pair is then open to
  * an unchecked plain mount until ovlctl mounts it again
@@ -612,6 +605,13 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 	"taking back the preparation failed (the stock marker or the spec " \
 	"may be missing: mount it through ovlctl only): "
 
+/*
+ * The mount failed: take back what was done for it, so that the pair is as
+ * the verdict found it. Fresh: the spec and the module's checkpoint just
+ * written (a plain first mount follows or not, as before). A reuse with
+ * the module: the stock marker removed, made again (stock overlayfs then
+ * refuses as before; ovlctl's checkpoint on the workdir was never touched).
+ */
 static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 			   bool want_volatile, const struct ovlctl_saved *saved)
 {
