@@ -367,33 +367,35 @@ static int bench_restart_once(FIXTURE_DATA(restart) * self,
 	struct bench_pair *p = &self->p;
 	char *ovlctl = (char *)self->cfg.ovlctl;
 	char marker[PATH_MAX + 16];
-	double t, t1;
+	double t;
 	int ret = -EINVAL;
+
+	/* The pair the last bare restart left (untimed) */
+	if (path == BP_BARE && p->gen &&
+	    ovlvol_test_sh("rm -rf %s/upper.%d %s/work.%d", p->base, p->gen - 1,
+			   p->base, p->gen - 1))
+		return -EIO;
+	/* The stop: ovlctl's umount (--seal) for its paths, else umount */
+	if (path == BP_SEAL)
+		ret = RUN(stop, ovlctl, "umount", "--seal", p->merged);
+	else if (path == BP_OVLCTL)
+		ret = RUN(stop, ovlctl, "umount", p->merged);
+	else
+		ret = RUN(stop, "umount", p->merged);
+	if (ret)
+		return ret;
+	self->mounted = 0;
 
 	switch (path) {
 	case BP_OVLCTL:
 	case BP_SEAL:
-		ret = path == BP_SEAL ?
-			      RUN(stop, ovlctl, "umount", "--seal", p->merged) :
-			      RUN(stop, ovlctl, "umount", p->merged);
-		if (ret)
-			return ret;
-		self->mounted = 0;
 		ret = RUN(start, ovlctl, "mount", "--work", p->work, p->merged);
 		break;
 	case BP_PLAIN:
-		ret = RUN(stop, "umount", p->merged);
-		if (ret)
-			return ret;
-		self->mounted = 0;
 		ret = RUN(start, "mount", "-t", "overlay", "overlay", "-o",
 			  p->opts, p->merged);
 		break;
 	case BP_SYNCFS:
-		ret = RUN(stop, "umount", p->merged);
-		if (ret)
-			return ret;
-		self->mounted = 0;
 		snprintf(marker, sizeof(marker), "%s/work/incompat", p->work);
 		t = ovlvol_test_now();
 		ret = RUN(NULL, "sync", "-f", p->upper);
@@ -404,10 +406,6 @@ static int bench_restart_once(FIXTURE_DATA(restart) * self,
 		*start = (ovlvol_test_now() - t) * 1000;
 		break;
 	case BP_DISCARD:
-		ret = RUN(stop, "umount", p->merged);
-		if (ret)
-			return ret;
-		self->mounted = 0;
 		t = ovlvol_test_now();
 		ret = RUN(NULL, "rm", "-rf", p->upper, p->work);
 		ret = ret ?: RUN(NULL, "mkdir", p->upper, p->work);
@@ -421,23 +419,12 @@ static int bench_restart_once(FIXTURE_DATA(restart) * self,
 		*start = (ovlvol_test_now() - t) * 1000;
 		break;
 	case BP_BARE:
-		/* The pair the last bare restart left (untimed) */
-		if (p->gen &&
-		    ovlvol_test_sh("rm -rf %s/upper.%d %s/work.%d", p->base,
-				   p->gen - 1, p->base, p->gen - 1))
-			return -EIO;
-		ret = RUN(stop, "umount", p->merged);
-		if (ret)
-			return ret;
-		self->mounted = 0;
 		p->gen++;
 		ret = bench_pair_dirs(p);
 		if (ret)
 			return ret;
-		t1 = 0;
-		ret = RUN(&t1, "mount", "-t", "overlay", "overlay", "-o",
+		ret = RUN(start, "mount", "-t", "overlay", "overlay", "-o",
 			  p->opts, p->merged);
-		*start = t1;
 		break;
 	}
 	if (!ret)
