@@ -41,7 +41,24 @@ problems() { # DIR LABEL
 		*) grep -v 'passed,' "$c" | sed "s|^|$2: ${c##*/}: |" ;;
 		esac
 	done
+	why "$1" "$2"
 	return 0
+}
+
+# The harness's own lines for each case "not ok" (file:line, Expected ...),
+# at most 20 per case, from the program's TAP file.
+why() { # DIR LABEL
+	local prog tcase
+	cat "$1"/*.collect 2>/dev/null |
+		sed -n 's/^\([A-Za-z0-9_]*\): not ok [0-9]* \(.*\)$/\1 \2/p' |
+		while read -r prog tcase; do
+			[ -f "$1/$prog.tap" ] || continue
+			awk -v c="$tcase" '
+				$0 ~ "^#  RUN +" && $3 == c { on = 1; n = 0 }
+				on && n++ < 20 { print }
+				on && /^not ok / { exit }' "$1/$prog.tap" |
+				sed "s|^|$2: $prog: |"
+		done
 }
 
 if [ "${HOST_TESTS:-1}" != 0 ]; then

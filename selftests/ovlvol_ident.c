@@ -28,6 +28,31 @@ FIXTURE_TEARDOWN(ident)
 	ovlvol_test_stop(&self->dev);
 }
 
+/*
+ * One id space per boot: on a kernel with the series (which numbers
+ * superblocks itself) the module hands out the kernel's id and error
+ * count, and attaches no marks; on a stock kernel it numbers them itself.
+ */
+TEST_F(ident, kernel_ids_when_the_kernel_has_them)
+{
+	struct ovlvol_ident id;
+	struct ovl_sb_ids k;
+	char dir[PATH_MAX];
+
+	ASSERT_EQ(0, ovlvol_test_mount_new(dir, "tmpfs", NULL, 0));
+	ASSERT_EQ(0, ovlvol_test_ident_path(self->dev, dir, &id));
+	if (ovl_fs_instance(dir, &k)) {
+		EXPECT_FALSE(id.out_flags & OVLVOL_IDENT_KERNEL_ID);
+		EXPECT_EQ(0, umount(dir));
+		return;
+	}
+	EXPECT_TRUE(id.out_flags & OVLVOL_IDENT_KERNEL_ID)
+	TH_LOG("the kernel numbers superblocks, the module did not take its ids");
+	EXPECT_EQ(k.id, id.sb_instance);
+	EXPECT_EQ(k.fs_errors, id.fs_errors);
+	EXPECT_EQ(0, umount(dir));
+}
+
 /* Every output field of a successful query holds what the uapi promises. */
 TEST_F(ident, fields)
 {

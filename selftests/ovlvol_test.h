@@ -178,6 +178,29 @@ static inline int ovlvol_test_ident_path(int dev, const char *path,
 	return ret;
 }
 
+/*
+ * Wait up to @ms for OVLVOL_IOC_IDENT's error count of the fs at @path to
+ * differ from @before, into @id. From 7.0 a filesystem error reaches
+ * fsnotify, and so the module's mark, from a work item (fs/fserror.c):
+ * the count may move after the call that caused the error has returned.
+ * 0 (moved), -ETIMEDOUT (@id holds the last answer), or another -errno.
+ */
+static inline int ovlvol_test_fs_errors_wait(int dev, const char *path,
+					     __u32 before, int ms,
+					     struct ovlvol_ident *id)
+{
+	int ret, i;
+
+	for (i = 0;; i++) {
+		ret = ovlvol_test_ident_path(dev, path, id);
+		if (ret || id->fs_errors != before)
+			return ret;
+		if (i * 10 >= ms)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
+}
+
 /* The superblock instance id of @path, or 0 on any error. */
 static inline __u64 ovlvol_test_sb_id(int dev, const char *path)
 {
