@@ -46,6 +46,8 @@ flat() {
 			  print $1, $2, "restart", kv("path") "/" kv("size"), "stop_ms", kv("stop_ms")
 			  print $1, $2, "restart", kv("path") "/" kv("size"), "start_ms", kv("start_ms") }
 	$3 == "others" { print $1, $2, "others", kv("path") "/" kv("size") "/" kv("others"), "total_ms", kv("total_ms") }
+	$3 == "files" { print $1, $2, "files", kv("path") "/" kv("files") "/" kv("others"), "total_ms", kv("total_ms") }
+	$3 == "written" { print $1, $2, "written", kv("path") "/" kv("size"), "written_mib", kv("written_mib") }
 	$3 == "scale" { print $1, $2, "scale", kv("cmd") "/" kv("mounts") "/" kv("ns"), "ms", kv("ms") }
 	$3 == "cost" { print $1, $2, "cost", kv("cmd"), "ms", kv("ms")
 		       print $1, $2, "cost", kv("cmd"), "maxrss_kb", kv("maxrss_kb") }
@@ -76,6 +78,25 @@ cell() { # median [min-max] (tenths below 100), or "-"
 	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k {
 		fmt = $7 < 100 ? "%.1f [%.1f-%.1f]" : "%.0f [%.0f-%.0f]"
 		printf fmt, $7, $8, $9; f = 1 } END { if (!f) printf "-" }' "$stats"
+}
+# kernel disk kind metric WHAT PATH...: a cell per PATH, WHAT with @ for it
+cells() {
+	local k=$1 d=$2 kind=$3 metric=$4 what=$5 p
+	shift 5
+	for p; do
+		printf ' %16s' "$(cell "$k" "$d" "$kind" "${what//@/$p}" "$metric")"
+	done
+	echo
+}
+# kernel disk kind metric HI LO PATH...: median at HI / at LO, per PATH
+growths() {
+	local k=$1 d=$2 kind=$3 metric=$4 hi=$5 lo=$6 p
+	shift 6
+	for p; do
+		printf ' %16s' "$(ratio "$(med "$k" "$d" "$kind" "${hi//@/$p}" "$metric")" \
+			"$(med "$k" "$d" "$kind" "${lo//@/$p}" "$metric")")"
+	done
+	echo
 }
 
 txt=$dir/results.txt
@@ -110,10 +131,7 @@ txt=$dir/results.txt
 		awk '$3 == "others" { split($4, a, "/"); print $1, $2, a[2], a[3] }' "$stats" |
 			sort -u -k1,1 -k2,2r -k3,3n -k4,4n | while read -r k d s x; do
 			printf '%-13s %-11s %5s %5s' "$k" "$d" "$s" "$x"
-			for p in ovlctl plain syncfs discard bare seal; do
-				printf ' %16s' "$(cell "$k" "$d" others "$p/$s/$x" total_ms)"
-			done
-			echo
+			cells "$k" "$d" others total_ms "@/$s/$x" ovlctl plain syncfs discard bare seal
 		done
 		echo "growth (median at the largest X / at the smallest X):"
 		awk '$3 == "others" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
@@ -121,10 +139,37 @@ txt=$dir/results.txt
 			lo=$(awk -v k="$k" -v d="$d" -v s="$s" '$1 == k && $2 == d && $3 == "others" { split($4, a, "/"); if (a[2] == s) print a[3] }' "$stats" | sort -n | head -n 1)
 			hi=$(awk -v k="$k" -v d="$d" -v s="$s" '$1 == k && $2 == d && $3 == "others" { split($4, a, "/"); if (a[2] == s) print a[3] }' "$stats" | sort -n | tail -n 1)
 			printf '%-13s %-11s %5s %5s' "$k" "$d" "$s" "$hi/$lo"
-			for p in ovlctl plain syncfs discard bare seal; do
-				printf ' %16s' "$(ratio "$(med "$k" "$d" others "$p/$s/$hi" total_ms)" "$(med "$k" "$d" others "$p/$s/$lo" total_ms)")"
-			done
-			echo
+			growths "$k" "$d" others total_ms "@/$s/$hi" "@/$s/$lo" ovlctl plain syncfs discard bare seal
+		done
+	fi
+	if grep -q ' files ' "$stats"; then
+		echo
+		echo "Restart with N new files dirty in the upper while other tenants hold X MiB: median ms [min-max]"
+		printf '%-13s %-11s %7s %5s %16s %16s %16s %16s %16s\n' \
+			kernel disk N X ovlctl plain syncfs bare seal
+		awk '$3 == "files" { split($4, a, "/"); print $1, $2, a[2], a[3] }' "$stats" |
+			sort -u -k1,1 -k2,2r -k3,3n -k4,4n | while read -r k d n x; do
+			printf '%-13s %-11s %7s %5s' "$k" "$d" "$n" "$x"
+			cells "$k" "$d" files total_ms "@/$n/$x" ovlctl plain syncfs bare seal
+		done
+		echo "growth (median at the most files / at the fewest):"
+		awk '$3 == "files" { split($4, a, "/"); print $1, $2, a[3] }' "$stats" |
+			sort -u -k1,1 -k2,2r | while read -r k d x; do
+			ns=$(awk -v k="$k" -v d="$d" -v x="$x" '$1 == k && $2 == d && $3 == "files" { split($4, a, "/"); if (a[3] == x) print a[2] }' "$stats" | sort -un)
+			lo=$(echo "$ns" | head -n 1) hi=$(echo "$ns" | tail -n 1)
+			printf '%-13s %-11s %7s %5s' "$k" "$d" "$hi/$lo" "$x"
+			growths "$k" "$d" files total_ms "@/$hi/$x" "@/$lo/$x" ovlctl plain syncfs bare seal
+		done
+	fi
+	if grep -q ' written ' "$stats"; then
+		echo
+		echo "MiB written to the upper disk when the container writes D MiB, restarts, then removes them: median [min-max]"
+		printf '%-13s %-11s %5s %16s %16s %16s %16s %16s %16s\n' \
+			kernel disk MiB ovlctl plain syncfs discard bare seal
+		awk '$3 == "written" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
+			sort -u -k1,1 -k2,2r -k3,3n | while read -r k d sz; do
+			printf '%-13s %-11s %5s' "$k" "$d" "$sz"
+			cells "$k" "$d" written written_mib "@/$sz" ovlctl plain syncfs discard bare seal
 		done
 	fi
 	echo

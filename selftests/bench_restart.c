@@ -42,6 +42,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -58,13 +59,20 @@ struct bench_cfg {
 	int nsizes;
 	int others[BENCH_MAX_SIZES];
 	int nothers;
+	int files[BENCH_MAX_SIZES];
+	int nfiles;
 	int runs;
 	const char *ovlctl;
+	const char *dev;
 	int patched;
 };
 
-/* A list of MiB from @env (default @def) into @v: how many, or -EINVAL */
-static int bench_mib_list(const char *env, const char *def, int min, int *v)
+/*
+ * A list of numbers from @env (default @def), each in [@min, @max], into
+ * @v: how many, or -EINVAL
+ */
+static int bench_list(const char *env, const char *def, int min, long max,
+		      int *v)
 {
 	const char *s = getenv(env);
 	char *end;
@@ -80,8 +88,8 @@ static int bench_mib_list(const char *env, const char *def, int min, int *v)
 			break;
 		errno = 0;
 		x = strtol(s, &end, 10);
-		if (errno || end == s || x < min || x > 4096 ||
-		    n == BENCH_MAX_SIZES)
+		if (errno || end == s || x < min || x > max ||
+		    (*end && *end != ' ') || n == BENCH_MAX_SIZES)
 			return -EINVAL;
 		v[n++] = x;
 		s = end;
@@ -96,11 +104,13 @@ static int bench_cfg(struct bench_cfg *c)
 	long v;
 
 	memset(c, 0, sizeof(*c));
-	c->nsizes =
-		bench_mib_list("OVLVOL_BENCH_SIZES", "16 128 512", 1, c->sizes);
+	c->nsizes = bench_list("OVLVOL_BENCH_SIZES", "16 128 512", 1, 4096,
+			       c->sizes);
 	c->nothers =
-		bench_mib_list("OVLVOL_BENCH_OTHERS", "0 512", 0, c->others);
-	if (c->nsizes < 0 || c->nothers < 0)
+		bench_list("OVLVOL_BENCH_OTHERS", "0 512", 0, 4096, c->others);
+	c->nfiles = bench_list("OVLVOL_BENCH_FILES", "1000 10000 100000", 1,
+			       1000000, c->files);
+	if (c->nsizes < 0 || c->nothers < 0 || c->nfiles < 0)
 		return -EINVAL;
 	r = getenv("OVLVOL_BENCH_RUNS");
 	c->runs = 5;
@@ -263,9 +273,10 @@ static const char *bench_setup(struct bench_cfg *c, int *loaded, char *root,
 
 	*err = bench_cfg(c);
 	if (*err)
-		return NULL;
+		return "a bad OVLVOL_BENCH_SIZES, _OTHERS, _FILES or _RUNS";
 	if (!dev || !*dev)
 		return "no benchmark disk (OVLVOL_SCRATCH_BENCH)";
+	c->dev = dev;
 	*err = vt_private_ns();
 	if (*err)
 		return NULL;
@@ -332,7 +343,7 @@ FIXTURE_SETUP(restart)
 		SKIP(return,
 			   "a plain volatile remount reuses the pair on the patched kernel only");
 	why = bench_setup(&self->cfg, &self->loaded, self->root, &err);
-	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, err) TH_LOG("%s", why ? why : strerror(-err));
 	if (why)
 		SKIP(return, "%s", why);
 }
@@ -354,6 +365,26 @@ static int bench_first_mount(FIXTURE_DATA(restart) * self, enum bench_path path)
 			   p->merged);
 	return RUN(NULL, "mount", "-t", "overlay", "overlay", "-o", p->opts,
 		   p->merged);
+}
+
+/*
+ * The pair of @path under @self's root, mounted the first time; with @sub,
+ * also a directory of that name beside it (other tenants'), into @subdir.
+ */
+static int bench_start(FIXTURE_DATA(restart) * self, enum bench_path path,
+		       const char *sub, char *subdir)
+{
+	int ret = bench_pair_init(&self->p, self->root, bench_path_names[path]);
+
+	if (!ret && sub) {
+		ret = vt_join(subdir, self->p.base, sub);
+		if (!ret && mkdir(subdir, 0755))
+			ret = -errno;
+	}
+	ret = ret ?: bench_first_mount(self, path);
+	if (!ret)
+		self->mounted = 1;
+	return ret;
 }
 
 /*
@@ -451,9 +482,7 @@ TEST_F_TIMEOUT(restart, path, 3600)
 	double stop, start, tot[BENCH_MAX_RUNS];
 	int s, i, ret, want;
 
-	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, name));
-	ASSERT_EQ(0, bench_first_mount(self, variant->path));
-	self->mounted = 1;
+	ASSERT_EQ(0, bench_start(self, variant->path, NULL, NULL));
 	for (s = 0; s < self->cfg.nsizes; s++) {
 		int mib = self->cfg.sizes[s];
 
@@ -497,11 +526,7 @@ TEST_F_TIMEOUT(restart, others_dirty, 3600)
 	double stop, start, tot[BENCH_MAX_RUNS];
 	char others[PATH_MAX];
 
-	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, name));
-	ASSERT_EQ(0, vt_join(others, self->p.base, "others"));
-	ASSERT_EQ(0, mkdir(others, 0755));
-	ASSERT_EQ(0, bench_first_mount(self, variant->path));
-	self->mounted = 1;
+	ASSERT_EQ(0, bench_start(self, variant->path, "others", others));
 	for (o = 0; o < self->cfg.nothers; o++) {
 		x = self->cfg.others[o];
 		for (i = 0; i < self->cfg.runs; i++) {
@@ -591,11 +616,7 @@ TEST_F_TIMEOUT(restart, neighbour_stall, 1800)
 	pid_t pid;
 	int ret;
 
-	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, name));
-	ASSERT_EQ(0, vt_join(nb, self->p.base, "neighbour"));
-	ASSERT_EQ(0, mkdir(nb, 0755));
-	ASSERT_EQ(0, bench_first_mount(self, variant->path));
-	self->mounted = 1;
+	ASSERT_EQ(0, bench_start(self, variant->path, "neighbour", nb));
 	log = mmap(NULL, sizeof(*log), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, log);
@@ -630,6 +651,157 @@ TEST_F_TIMEOUT(restart, neighbour_stall, 1800)
 }
 
 /*
+ * The container's @n small files, new, in @dir/files. @n = 0: the
+ * last set removed instead, and synced, so only the next set is dirty.
+ */
+static int bench_files(const char *dir, int n)
+{
+	char path[PATH_MAX], f[16];
+	int i, ret;
+
+	if (vt_join(path, dir, "files"))
+		return -ENAMETOOLONG;
+	if (!n) {
+		if (ovlvol_test_sh("rm -rf %s", path))
+			return -EIO;
+		sync();
+		return 0;
+	}
+	if (mkdir(path, 0755))
+		return -errno;
+	for (i = 0; i < n; i++) {
+		snprintf(f, sizeof(f), "f%d", i);
+		ret = vt_write_file(path, f, "a file of the container\n");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* How many entries @dir/files has: 0 when it is gone, or -errno */
+static int bench_files_count(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dh;
+	int n = 0;
+
+	if (vt_join(path, dir, "files"))
+		return -ENAMETOOLONG;
+	dh = opendir(path);
+	if (!dh)
+		return errno == ENOENT ? 0 : -errno;
+	while ((d = readdir(dh)))
+		n += d->d_name[0] != '.';
+	closedir(dh);
+	return n;
+}
+
+/*
+ * Restart cost by the upper's file count (OVLVOL_BENCH_FILES, default
+ * "1000 10000 100000"): the container leaves N new files, all dirty,
+ * while the other tenants of the upper fs hold X MiB (the largest of
+ * OVLVOL_BENCH_OTHERS). A reuse looks at none of them; --seal fsyncs each
+ * (this upper only, not the others'); syncfs writes back everything.
+ */
+TEST_F_TIMEOUT(restart, files, 3600)
+{
+	const char *name = bench_path_names[variant->path];
+	double stop, start, tot[BENCH_MAX_RUNS];
+	char others[PATH_MAX];
+	int x = 0, f, i, n;
+
+	if (variant->path == BP_DISCARD)
+		SKIP(return,
+			   "a discard's rebuild is the files' creation itself");
+	for (i = 0; i < self->cfg.nothers; i++)
+		if (self->cfg.others[i] > x)
+			x = self->cfg.others[i];
+	ASSERT_EQ(0, bench_start(self, variant->path, "others", others));
+	for (f = 0; f < self->cfg.nfiles; f++) {
+		n = self->cfg.files[f];
+		for (i = 0; i < self->cfg.runs; i++) {
+			ASSERT_EQ(0, bench_files(self->p.merged, 0));
+			if (x)
+				ASSERT_EQ(0, bench_dirty(others, x));
+			ASSERT_EQ(0, bench_files(self->p.merged, n));
+			stop = start = 0;
+			ASSERT_EQ(0, bench_restart_once(self, variant->path, 0,
+							&stop, &start))
+			TH_LOG("%s restart with %d files failed", name, n);
+			ASSERT_EQ(variant->path == BP_BARE ? 0 : n,
+				  bench_files_count(self->p.merged));
+			tot[i] = stop + start;
+			printf("# BENCH files path=%s files=%d others=%d run=%d stop_ms=%.2f start_ms=%.2f total_ms=%.2f\n",
+			       name, n, x, i, stop, start, stop + start);
+		}
+		printf("# %s, %d files, others %d MiB: median restart %.1f ms\n",
+		       name, n, x, bench_median(tot, self->cfg.runs));
+	}
+}
+
+/* Sectors written to block device @dev so far (its sysfs stat), or -errno */
+static long long bench_sectors_written(const char *dev)
+{
+	unsigned long long v[7];
+	char path[64];
+	struct stat st;
+	FILE *f;
+	int n;
+
+	if (stat(dev, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat",
+		 major(st.st_rdev), minor(st.st_rdev));
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6]);
+	fclose(f);
+	return n == 7 ? (long long)v[6] : -EIO;
+}
+
+/*
+ * What a reuse never writes: the container writes D MiB (the first of
+ * OVLVOL_BENCH_SIZES), is restarted, and removes the file again, as a
+ * build's temporaries go, before the flusher's 30 s. The MiB written to
+ * the upper disk from before the write to a sync after the removal: a
+ * syncfs restart has written the D MiB; a reuse, nothing but metadata.
+ */
+TEST_F_TIMEOUT(restart, written, 1800)
+{
+	const char *name = bench_path_names[variant->path];
+	int mib = self->cfg.sizes[0], i;
+	double stop, start, mb;
+	char path[PATH_MAX];
+	long long w0, w1;
+
+	ASSERT_EQ(0, bench_start(self, variant->path, NULL, NULL));
+	ASSERT_EQ(0, vt_join(path, self->p.merged, "dirty"));
+	for (i = 0; i < self->cfg.runs; i++) {
+		sync();
+		w0 = bench_sectors_written(self->cfg.dev);
+		ASSERT_LE(0, w0)
+		TH_LOG("%s: %s", self->cfg.dev, strerror((int)-w0));
+		ASSERT_EQ(0, bench_dirty(self->p.merged, mib));
+		stop = start = 0;
+		ASSERT_EQ(0, bench_restart_once(self, variant->path, mib, &stop,
+						&start));
+		ASSERT_EQ(variant->path == BP_BARE ? 0 : mib,
+			  bench_dirty_size(self->p.merged));
+		if (unlink(path))
+			ASSERT_EQ(ENOENT, errno);
+		sync();
+		w1 = bench_sectors_written(self->cfg.dev);
+		ASSERT_LE(w0, w1);
+		mb = (w1 - w0) * 512.0 / (1 << 20);
+		printf("# BENCH written path=%s size=%d run=%d written_mib=%.2f\n",
+		       name, mib, i, mb);
+	}
+}
+
+/*
  * ovlctl's own cost: its start-up (--version against `true`), a verdict
  * (check) and a mount and umount against busybox's, with each process's
  * peak RSS.
@@ -650,7 +822,7 @@ FIXTURE_SETUP(cost)
 
 	memset(self, 0, sizeof(*self));
 	why = bench_setup(&self->cfg, &self->loaded, self->root, &err);
-	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, err) TH_LOG("%s", why ? why : strerror(-err));
 	if (why)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, bench_pair_init(&self->p, self->root, "cost"));

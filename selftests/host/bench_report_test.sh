@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..12"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -36,6 +36,14 @@ runs() {
 	for o in "ovlctl 0 21" "ovlctl 512 22" "syncfs 0 30" "syncfs 512 300"; do
 		set -- $o
 		echo "k1 unthrottled others path=$1 size=16 others=$2 run=0 stop_ms=1 start_ms=$(($3 - 1)) total_ms=$3"
+	done
+	for f in "ovlctl 1000 20" "ovlctl 10000 22" "seal 1000 50" "seal 10000 500" "syncfs 1000 300" "syncfs 10000 330"; do
+		set -- $f
+		echo "k1 unthrottled files path=$1 files=$2 others=512 run=0 stop_ms=1 start_ms=$(($3 - 1)) total_ms=$3"
+	done
+	for w in "ovlctl 0 0.50" "ovlctl 1 0.70" "ovlctl 2 0.60" "syncfs 0 16.50"; do
+		set -- $w
+		echo "k1 unthrottled written path=$1 size=16 run=$2 written_mib=$3"
 	done
 	echo "k1 unthrottled cost cmd=true run=0 ms=8 maxrss_kb=1500"
 	echo "k1 unthrottled cost cmd=true run=1 ms=12 maxrss_kb=1600"
@@ -69,11 +77,22 @@ got=$(grep -A2 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
 [ "$got" = "k1 unthrottled 2.00 0.50 - -" ]
 ok $? version_over_true_ratio "$got"
 
-got=$(grep -A1 '^growth' "$tmp/out" | tail -n 1 | tr -s ' ')
-[ "$got" = "k1 unthrottled 16 512/0 1.05 - 10.00 - - -" ]
-ok $? others_growth_ratio "$got"
+# expect NAME HEADING N WANT: the Nth line after the line starting HEADING
+expect() {
+	local got
+	got=$(grep -A"$3" "^$2" "$tmp/out" | tail -n 1 | tr -s ' ')
+	[ "$got" = "$4" ]
+	ok $? "$1" "$got"
+}
+expect others_growth_ratio 'growth (median at the largest X' 1 \
+	"k1 unthrottled 16 512/0 1.05 - 10.00 - - -"
 
-jq -e '(.rows | length) == 24 and
+expect files_growth_ratio 'growth (median at the most files' 1 \
+	"k1 unthrottled 10000/1000 512 1.10 - 1.10 - 10.00"
+expect written_row 'MiB written to the upper disk' 2 \
+	"k1 unthrottled 16 0.6 [0.5-0.7] - 16.5 [16.5-16.5] - - -"
+
+jq -e '(.rows | length) == 34 and
 	(.rows[] | select(.kind == "markcost") | .ratio) == 0.95 and
 	(.summary[] | select(.kernel == "k1" and .what == "syncfs/16" and .metric == "total_ms") | .median) == 80' \
 	"$tmp/b/results.json" >/dev/null 2>&1

@@ -51,6 +51,8 @@ bench_sizes=16,128,512
 bench_runs=5
 bench_others=0,512
 bench_scale=
+bench_files=1000,10000,100000
+bench_only=
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	ovlvol.mode=*) mode=${arg#*=} ;;
@@ -62,6 +64,8 @@ for arg in $(cat /proc/cmdline); do
 	ovlvol.bench_runs=*) bench_runs=${arg#*=} ;;
 	ovlvol.bench_others=*) bench_others=${arg#*=} ;;
 	ovlvol.bench_scale=*) bench_scale=${arg#*=} ;;
+	ovlvol.bench_files=*) bench_files=${arg#*=} ;;
+	ovlvol.bench_only=*) bench_only=${arg#*=} ;;
 	ovlvol.bench_stall_secs=*) OVLVOL_BENCH_STALL_SECS=${arg#*=} ;;
 	esac
 done
@@ -122,8 +126,14 @@ if [ "$mode" = bench ]; then
 	OVLVOL_BENCH_RUNS=$bench_runs
 	OVLVOL_BENCH_OTHERS=$(echo "$bench_others" | tr , ' ')
 	OVLVOL_BENCH_SCALE=$(echo "$bench_scale" | tr , ' ')
+	OVLVOL_BENCH_FILES=$(echo "$bench_files" | tr , ' ')
 	export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS
-	export OVLVOL_BENCH_OTHERS OVLVOL_BENCH_SCALE
+	export OVLVOL_BENCH_OTHERS OVLVOL_BENCH_SCALE OVLVOL_BENCH_FILES
+	# BENCH_ONLY: the harness's -t for each name
+	only=
+	for t in $(echo "$bench_only" | tr , ' '); do
+		only="$only -t $t"
+	done
 	{
 		echo "OVLVOL-BEGIN $(uname -r)"
 		echo "# bench: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo), sizes $OVLVOL_BENCH_SIZES MiB, $OVLVOL_BENCH_RUNS runs"
@@ -131,7 +141,8 @@ if [ "$mode" = bench ]; then
 			name=${t##*/}
 			echo "OVLVOL-TEST $name"
 			rm -f /tmp/.rc
-			{ (cd /tmp && "$t") 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
+			# shellcheck disable=SC2086 # one word per option
+			{ (cd /tmp && "$t" $only) 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
 			echo "OVLVOL-EXIT $name $(cat /tmp/.rc 2>/dev/null || echo 255)"
 		done
 		echo "OVLVOL-END"

@@ -20,7 +20,9 @@
 #                          per BENCH_DISKS (unthrottled, throttled); the
 #                          "# BENCH" lines in build/bench/KERNEL/bench.tsv.
 #                          BENCH_SIZES, BENCH_OTHERS, BENCH_SCALE,
-#                          BENCH_STALL_SECS, BENCH_RUNS, BENCH_BPS, BENCH_IOPS
+#                          BENCH_STALL_SECS, BENCH_RUNS, BENCH_BPS, BENCH_IOPS,
+#                          BENCH_FILES; BENCH_ONLY=t1,t2 runs only the
+#                          tests of these names (e.g. files,written)
 #                          (Documentation/benchmark.rst)
 #
 # Builds the project module against that kernel, packs busybox, the needed
@@ -204,6 +206,7 @@ build_initramfs() {
 		OVLVOL_SCRATCH_BENCH=/dev/disk-ext4
 		OVLVOL_BENCH_SIZES=1
 		OVLVOL_BENCH_OTHERS="0 1"
+		OVLVOL_BENCH_FILES=20
 		OVLVOL_BENCH_SCALE=10:2
 		OVLVOL_BENCH_STALL_SECS=1
 		OVLVOL_BENCH_MOUNT8=/usr/libexec/ovlvol/mount
@@ -305,6 +308,7 @@ elif [ $mode = bench ]; then
 	sizes=${BENCH_SIZES:-16,128,512}
 	runs=${BENCH_RUNS:-5}
 	others=${BENCH_OTHERS:-0,512}
+	files=${BENCH_FILES:-1000,10000,100000}
 	bps=${BENCH_BPS:-125000000}
 	iops=${BENCH_IOPS:-3000}
 	bdisks=${BENCH_DISKS:-unthrottled throttled}
@@ -325,8 +329,9 @@ elif [ $mode = bench ]; then
 		)
 		boot "bench-$disk" ovlvol.mode=bench ovlvol.bench_sizes=$sizes \
 			ovlvol.bench_runs=$runs ovlvol.bench_others=$others \
-			ovlvol.bench_scale=$scale \
-			ovlvol.bench_stall_secs=${BENCH_STALL_SECS:-60}
+			ovlvol.bench_scale=$scale ovlvol.bench_files=$files \
+			ovlvol.bench_stall_secs=${BENCH_STALL_SECS:-60} \
+			${BENCH_ONLY:+ovlvol.bench_only=$BENCH_ONLY}
 	done
 	extra_drives=()
 	rm -f "$out/bench.img"

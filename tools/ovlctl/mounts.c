@@ -678,12 +678,20 @@ static int scan_pid(struct scan *s, const char *name)
 	pid_t pid = strcmp(name, "self") ? atoi(name) : getpid();
 	char dir[PATH_MAX], tdir[PATH_MAX + 300];
 	struct dirent *d;
+	struct stat st;
 	DIR *tasks;
 	int err;
 
 	snprintf(dir, sizeof(dir), "%s/%s", proc_root(), name);
 	err = scan_dir(s, dir, pid);
 	snprintf(tdir, sizeof(tdir), "%s/task", dir);
+	/*
+	 * procfs counts a task dir's links as 2 + its threads: 3 is the main
+	 * thread alone, just looked at. Anything else (a filesystem that does
+	 * not count, as under a fake OVLCTL_PROC_ROOT on btrfs) is listed.
+	 */
+	if (!err && !stat(tdir, &st) && st.st_nlink == 3)
+		return 0;
 	tasks = err ? NULL : opendir(tdir);
 	while (tasks && !err && (d = readdir(tasks))) {
 		if (!all_digits(d->d_name) || atoi(d->d_name) == pid)
@@ -798,16 +806,21 @@ static int pinned_ns(void *arg, int nsfd, ino_t ino)
 	return err == -ENOMEM ? err : (err ? (note_failure(s, 0, -err), 0) : 0);
 }
 
-static int scan(struct scan *s)
+/*
+ * Every view, or with @here_only our own alone (what the caller sees: the
+ * overlays of our namespace, resolved under our root).
+ */
+static int scan(struct scan *s, bool here_only)
 {
 	char name[32];
-	pid_t *pids;
-	size_t n, i;
-	int err;
+	pid_t *pids = NULL;
+	size_t n = 0, i;
+	int err = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->use_listmount = -1;
-	err = list_pids(&pids, &n);
+	if (!here_only)
+		err = list_pids(&pids, &n);
 	/* Our own view first, so it is the one kept for our namespace. */
 	if (!err && !getenv("OVLCTL_PROC_ROOT"))
 		err = scan_pid(s, "self");
@@ -817,7 +830,7 @@ static int scan(struct scan *s)
 	}
 	free(pids);
 	/* Namespaces without a process, where the kernel can walk them all */
-	if (!err && listmount_on(s)) {
+	if (!err && !here_only && listmount_on(s)) {
 		err = ovlctl_each_mntns(pinned_ns, s);
 		if (err == -ENOSYS) {
 			ovlctl_log(
@@ -863,11 +876,12 @@ static bool identified(const struct ovlctl_mount *m)
 	       (!m->work || m->work_id.valid);
 }
 
-int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n)
+static int overlay_mounts(struct ovlctl_mount **mounts, size_t *n,
+			  bool here_only)
 {
 	struct scan s;
 	size_t i, j, out = 0;
-	int err = scan(&s);
+	int err = scan(&s, here_only);
 
 	*mounts = NULL;
 	*n = 0;
@@ -900,6 +914,17 @@ int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n)
 	*mounts = s.m;
 	*n = out;
 	return 0;
+}
+
+int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n)
+{
+	return overlay_mounts(mounts, n, false);
+}
+
+int ovlctl_overlay_mounts_here(struct ovlctl_mount **mounts, size_t *n)
+{
+	/* A fake /proc (the host tests) has no "self": look at it all */
+	return overlay_mounts(mounts, n, !getenv("OVLCTL_PROC_ROOT"));
 }
 
 static bool same_id(const struct ovlctl_dirid *a, const struct ovlctl_dirid *b)
@@ -976,7 +1001,7 @@ int ovlctl_dir_in_use(const struct ovlctl_dirid *id, char **who)
 			*who = strdup("ovlctl runs in a child pid namespace");
 		return -EACCES;
 	}
-	err = scan(&s);
+	err = scan(&s, false);
 	if (err)
 		return err;
 	for (i = 0; i < s.n && ret != 1; i++) {

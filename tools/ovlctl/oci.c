@@ -739,7 +739,7 @@ int ovlctl_oci_overlay_at(const char *target)
 
 	if (stat("/proc/self/ns/mnt", &self))
 		return -errno;
-	ret = ovlctl_overlay_mounts(&m, &n);
+	ret = ovlctl_overlay_mounts_here(&m, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n && !found; i++)
@@ -777,7 +777,7 @@ int ovlctl_oci_verify_mount(const struct ovlctl_oci *o, const char *target)
 	if (stat("/proc/self/ns/mnt", &self))
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "/proc/self/ns/mnt: %s",
 				   strerror(errno));
-	ret = ovlctl_overlay_mounts(&m, &n);
+	ret = ovlctl_overlay_mounts_here(&m, &n);
 	if (ret)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "reading mounts: %s",
 				   strerror(-ret));

@@ -190,6 +190,13 @@ int ovlctl_mntns_open(int nsfd, int *rootfd, int *mountinfo);
 
 /* All overlay mounts; 0 or -errno. Free with ovlctl_free_mounts(). */
 int ovlctl_overlay_mounts(struct ovlctl_mount **mounts, size_t *n);
+/*
+ * The overlay mounts of our own mount namespace, as we see them (one view:
+ * no other process is looked at), for finding what is mounted at a path
+ * here. Callers still match mntns: under OVLCTL_PROC_ROOT (a fake /proc)
+ * every view is read. 0 or -errno.
+ */
+int ovlctl_overlay_mounts_here(struct ovlctl_mount **mounts, size_t *n);
 void ovlctl_free_mounts(struct ovlctl_mount *mounts, size_t n);
 /*
  * Is the directory @id the upper or work dir of a mounted overlay, in any

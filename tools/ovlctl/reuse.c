@@ -478,7 +478,8 @@ static bool mount_is_ours(const char *target, const struct ovlctl_state *st,
 	bool ok;
 	size_t n, i;
 
-	if (stat("/proc/self/ns/mnt", &self) || ovlctl_overlay_mounts(&m, &n))
+	if (stat("/proc/self/ns/mnt", &self) ||
+	    ovlctl_overlay_mounts_here(&m, &n))
 		return false;
 	/* The last one at @target is the one on top. */
 	for (i = 0; i < n; i++)
@@ -1013,8 +1014,9 @@ int cmd_umount(int argc, char **argv)
 	if (!target)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "target '%s': %s",
 				   argv[optind], strerror(errno));
-	ret = stat("/proc/self/ns/mnt", &self) ? -errno :
-						 ovlctl_overlay_mounts(&m, &n);
+	ret = stat("/proc/self/ns/mnt", &self) ?
+		      -errno :
+		      ovlctl_overlay_mounts_here(&m, &n);
 	if (ret) {
 		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "reading mounts: %s",
 				  strerror(-ret));
