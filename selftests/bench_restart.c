@@ -206,6 +206,9 @@ static int bench_pair_init(struct bench_pair *p, const char *root,
 		return -ENAMETOOLONG;
 	snprintf(p->lower, sizeof(p->lower), "%s/lower", p->base);
 	snprintf(p->merged, sizeof(p->merged), "%s/merged", p->base);
+	/* What an earlier test that failed may have left on the disk */
+	if (ovlvol_test_sh("rm -rf %s", p->base))
+		return -EIO;
 	if (mkdir(p->base, 0755) || mkdir(p->lower, 0755) ||
 	    mkdir(p->merged, 0755))
 		return -errno;
