@@ -641,7 +641,10 @@ static int view_of(const char *dir, struct view *v)
 	return 0;
 }
 
-/* Read the view of /proc entry @dir unless seen: 0 or -ENOMEM. */
+/*
+ * Read the view of /proc entry @dir unless seen: 1 (read or seen), 0 (gone
+ * or not looked into), or -ENOMEM.
+ */
 static int scan_dir(struct scan *s, const char *dir, pid_t pid)
 {
 	struct view v;
@@ -655,13 +658,13 @@ static int scan_dir(struct scan *s, const char *dir, pid_t pid)
 		if (s->views[i].ns == v.ns &&
 		    s->views[i].root_dev == v.root_dev &&
 		    s->views[i].root_ino == v.root_ino)
-			return 0;
+			return 1;
 	err = read_view(s, dir, pid, v.ns);
 	if (err == ENOMEM)
 		return -ENOMEM;
 	if (err)
 		goto fail;
-	return add_view(s, &v);
+	return add_view(s, &v) ?: 1;
 fail:
 	/* Gone: the next process of its namespace, if any, stands in. */
 	if (!vanished(err))
@@ -684,20 +687,26 @@ static int scan_pid(struct scan *s, const char *name)
 
 	snprintf(dir, sizeof(dir), "%s/%s", proc_root(), name);
 	err = scan_dir(s, dir, pid);
+	if (err < 0)
+		return err;
 	snprintf(tdir, sizeof(tdir), "%s/task", dir);
 	/*
-	 * procfs counts a task dir's links as 2 + its threads: 3 is the main
-	 * thread alone, just looked at. Anything else (a filesystem that does
-	 * not count, as under a fake OVLCTL_PROC_ROOT on btrfs) is listed.
+	 * procfs counts a task dir's links as 2 + its threads: 3 is one
+	 * thread, and if the main thread's view was just taken, that thread
+	 * (an exited leader leaves its last thread behind: listed). Anything
+	 * else, or a filesystem that does not count (a fake OVLCTL_PROC_ROOT
+	 * on btrfs), is listed.
 	 */
-	if (!err && !stat(tdir, &st) && st.st_nlink == 3)
+	if (err == 1 && !stat(tdir, &st) && st.st_nlink == 3)
 		return 0;
-	tasks = err ? NULL : opendir(tdir);
+	err = 0;
+	tasks = opendir(tdir);
 	while (tasks && !err && (d = readdir(tasks))) {
 		if (!all_digits(d->d_name) || atoi(d->d_name) == pid)
 			continue;
 		snprintf(tdir, sizeof(tdir), "%s/task/%s", dir, d->d_name);
 		err = scan_dir(s, tdir, atoi(d->d_name));
+		err = err < 0 ? err : 0;
 	}
 	if (tasks)
 		closedir(tasks);
