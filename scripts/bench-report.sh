@@ -101,28 +101,30 @@ growths() {
 
 txt=$dir/results.txt
 {
-	echo "Restart with D MiB dirty in the upper: median ms [min-max] of stop + start"
-	printf '%-13s %-11s %5s %16s %16s %16s %16s %16s %16s %6s %6s %6s %6s %6s\n' \
-		kernel disk MiB ovlctl plain syncfs discard bare seal \
-		a/d b/a c/a e/b plain/d
-	awk '$3 == "restart" && $5 == "total_ms" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
-		sort -u -k1,1 -k2,2r -k3,3n | while read -r k d s; do
-		declare -A m=()
-		for p in ovlctl plain syncfs discard bare seal; do
-			m[$p]=$(med "$k" "$d" restart "$p/$s" total_ms)
+	if grep -q ' restart ' "$stats"; then
+		echo "Restart with D MiB dirty in the upper: median ms [min-max] of stop + start"
+		printf '%-13s %-11s %5s %16s %16s %16s %16s %16s %16s %6s %6s %6s %6s %6s\n' \
+			kernel disk MiB ovlctl plain syncfs discard bare seal \
+			a/d b/a c/a e/b plain/d
+		awk '$3 == "restart" && $5 == "total_ms" { split($4, a, "/"); print $1, $2, a[2] }' "$stats" |
+			sort -u -k1,1 -k2,2r -k3,3n | while read -r k d s; do
+			declare -A m=()
+			for p in ovlctl plain syncfs discard bare seal; do
+				m[$p]=$(med "$k" "$d" restart "$p/$s" total_ms)
+			done
+			printf '%-13s %-11s %5s' "$k" "$d" "$s"
+			for p in ovlctl plain syncfs discard bare seal; do
+				printf ' %16s' "$(cell "$k" "$d" restart "$p/$s" total_ms)"
+			done
+			printf ' %6s %6s %6s %6s %6s\n' \
+				"$(ratio "${m[ovlctl]}" "${m[bare]}")" \
+				"$(ratio "${m[syncfs]}" "${m[ovlctl]}")" \
+				"$(ratio "${m[discard]}" "${m[ovlctl]}")" \
+				"$(ratio "${m[seal]}" "${m[syncfs]}")" \
+				"$(ratio "${m[plain]}" "${m[bare]}")"
+			unset m
 		done
-		printf '%-13s %-11s %5s' "$k" "$d" "$s"
-		for p in ovlctl plain syncfs discard bare seal; do
-			printf ' %16s' "$(cell "$k" "$d" restart "$p/$s" total_ms)"
-		done
-		printf ' %6s %6s %6s %6s %6s\n' \
-			"$(ratio "${m[ovlctl]}" "${m[bare]}")" \
-			"$(ratio "${m[syncfs]}" "${m[ovlctl]}")" \
-			"$(ratio "${m[discard]}" "${m[ovlctl]}")" \
-			"$(ratio "${m[seal]}" "${m[syncfs]}")" \
-			"$(ratio "${m[plain]}" "${m[bare]}")"
-		unset m
-	done
+	fi
 	if grep -q ' others ' "$stats"; then
 		echo
 		echo "Restart with D MiB dirty while other tenants of the upper fs hold X MiB: median ms [min-max]"
@@ -242,9 +244,12 @@ jq -n --rawfile rows "$rows" --rawfile stats "$stats" '
 
 # The plot: median restart (stop + start) by dirty size, a line per path,
 # a panel per kernel and disk
-if command -v gnuplot >/dev/null; then
+panels=$(awk '$3 == "restart" { print $1 "/" $2 }' "$stats" | sort -u)
+if [ -z "$panels" ]; then
+	# BENCH_ONLY without the restart paths: nothing to plot
+	echo "bench-report: $txt, $dir/results.json (no restart paths measured: no plot)"
+elif command -v gnuplot >/dev/null; then
 	data=$dir/restart.dat
-	panels=$(awk '$3 == "restart" { print $1 "/" $2 }' "$stats" | sort -u)
 	: >"$data"
 	for pn in $panels; do
 		k=${pn%/*} d=${pn#*/}

@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -115,5 +115,15 @@ ok $? missing_kernel_is_an_error
 mkdir -p "$tmp/empty"
 ! "$top/scripts/bench-report.sh" "$tmp/empty" >/dev/null 2>&1
 ok $? no_measurements_is_an_error
+
+# BENCH_ONLY=files,written: no restart rows, so no restart table and no
+# plot, and still exit 0
+mkdir -p "$tmp/only/k1"
+grep -E ' (files|written) ' "$tmp/b/k1/bench.tsv" >"$tmp/only/k1/bench.tsv"
+"$top/scripts/bench-report.sh" "$tmp/only" >"$tmp/out3" 2>&1
+rc=$?
+! grep -q '^Restart with D MiB dirty in the upper' "$tmp/out3" &&
+	grep -q '^k1 *unthrottled *10000 ' "$tmp/out3" && [ ! -e "$tmp/only/restart.png" ]
+ok $((rc || $?)) without_restart_rows_no_plot
 
 [ "$failed" = 0 ]
