@@ -75,8 +75,8 @@ fault-test:
 # The benchmark (Documentation/benchmark.rst): restart paths and ovlctl's
 # own cost in the guests, unthrottled and throttled, then the table, JSON
 # and plot in build/bench/. BENCH_SIZES and BENCH_OTHERS (MiB,
-# comma-separated), BENCH_RUNS, BENCH_BPS, BENCH_IOPS; make check runs a
-# smoke form with the selftests.
+# comma-separated), BENCH_FILES, BENCH_RUNS, BENCH_BPS, BENCH_IOPS,
+# BENCH_ONLY (test names); make check runs a smoke form with the selftests.
 BENCH_KERNELS ?= stock-6.12 patched-6.12
 BENCH_OUT = $(or $(OVLVOL_BUILD),build)/bench
 bench:
