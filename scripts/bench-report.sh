@@ -184,11 +184,12 @@ txt=$dir/results.txt
 				"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
 		done
 	echo
-	echo "ratios of medians: ovlctl --version / true, ovlctl --version / util-linux mount -V,"
-	echo "ovlctl mount / mount, ovlctl umount / umount"
+	echo "ratios of medians: ovlctl --version / true, ovlctl --version / coreutils true (libc only),"
+	echo "ovlctl --version / util-linux mount -V, ovlctl mount / mount, ovlctl umount / umount"
 	awk '$3 == "cost" && $5 == "ms" { print $1, $2 }' "$stats" | sort -u | while read -r k d; do
-		printf '%-13s %-11s %6s %6s %6s %6s\n' "$k" "$d" \
+		printf '%-13s %-11s %6s %6s %6s %6s %6s\n' "$k" "$d" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true ms)")" \
+			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true-dyn ms)")" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost mount8-version ms)")" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
 			"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"

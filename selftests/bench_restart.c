@@ -856,6 +856,7 @@ static void bench_cost_line(const char *cmd, int run, double ms, long rss)
 TEST_F_TIMEOUT(cost, commands, 1800)
 {
 	const char *mount8 = getenv("OVLVOL_BENCH_MOUNT8");
+	const char *dyntrue = getenv("OVLVOL_BENCH_TRUE");
 	char *ovlctl = (char *)self->cfg.ovlctl;
 	struct bench_pair *p = &self->p;
 	int i, n = self->cfg.runs * 3;
@@ -871,6 +872,16 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 		ASSERT_EQ(0, bench_run(&ms, &rss,
 				       (char *const[]){ "true", NULL }));
 		bench_cost_line("true", i, ms, rss);
+		/*
+		 * busybox is static: coreutils' true, linked to libc alone,
+		 * is the start-up any dynamically linked program pays
+		 */
+		if (dyntrue && !access(dyntrue, X_OK)) {
+			ASSERT_EQ(0, bench_run(&ms, &rss,
+					       (char *const[]){ (char *)dyntrue,
+								NULL }));
+			bench_cost_line("true-dyn", i, ms, rss);
+		}
 		ASSERT_EQ(0, bench_run(&ms, &rss,
 				       (char *const[]){ ovlctl, "--version",
 							NULL }));

@@ -49,6 +49,7 @@ runs() {
 	echo "k1 unthrottled cost cmd=true run=1 ms=12 maxrss_kb=1600"
 	echo "k1 unthrottled cost cmd=ovlctl-version run=0 ms=30 maxrss_kb=2600"
 	echo "k1 unthrottled cost cmd=ovlctl-version run=1 ms=10 maxrss_kb=2700"
+	echo "k1 unthrottled cost cmd=true-dyn run=0 ms=16 maxrss_kb=1800"
 	echo "k1 unthrottled cost cmd=mount8-version run=0 ms=40 maxrss_kb=2000"
 	echo "k1 unthrottled markcost fs=ext4 phase=create unmarked=2000 marked=1900 ratio=0.9500 p10=0.9000 p90=1.0000 rounds=40"
 } >"$tmp/b/k1/bench.tsv"
@@ -74,7 +75,7 @@ got=$(grep '^k1 *unthrottled *ovlctl-version ' "$tmp/out" | tr -s ' ')
 ok $? cost_row_median_and_peak_rss "$got"
 
 got=$(grep -A2 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
-[ "$got" = "k1 unthrottled 2.00 0.50 - -" ]
+[ "$got" = "k1 unthrottled 2.00 1.25 0.50 - -" ]
 ok $? version_over_true_ratio "$got"
 
 # expect NAME HEADING N WANT: the Nth line after the line starting HEADING

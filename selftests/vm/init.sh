@@ -78,6 +78,7 @@ fi
 export OVLVOL_KIND OVLVOL_MODULE OVLVOL_OVLCTL OVLVOL_SCRATCH_EXT4 OVLVOL_SCRATCH_XFS
 export OVLVOL_SCRATCH_BENCH OVLVOL_BENCH_SIZES OVLVOL_BENCH_RUNS OVLVOL_BENCH_OTHERS
 export OVLVOL_BENCH_SCALE OVLVOL_BENCH_STALL_SECS OVLVOL_BENCH_MOUNT8 OVLVOL_BENCH_FILES
+export OVLVOL_BENCH_TRUE
 
 # A test of what only a reboot shows: one framed program per boot. These
 # boots have no RNG help: the nonce test comes first, with the authority

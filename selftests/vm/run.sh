@@ -142,6 +142,9 @@ build_initramfs() {
 	# util-linux's mount(8), beside busybox's: the benchmark's baseline
 	# of a libmount-based tool's start-up (bench_restart)
 	add_bin "$root" /usr/bin/mount usr/libexec/ovlvol/mount
+	# coreutils' true, linked to libc alone: what any dynamically linked
+	# program pays to start (busybox's true is static)
+	add_bin "$root" /usr/bin/true usr/libexec/ovlvol/true
 	# ovlctl, for its guest tests and the demo.
 	add_bin "$root" "$ovlctl" usr/sbin/ovlctl
 	# ovlctl opens libkmod when it first needs it (dlopen): ldd cannot
@@ -210,6 +213,7 @@ build_initramfs() {
 		OVLVOL_BENCH_SCALE=10:2
 		OVLVOL_BENCH_STALL_SECS=1
 		OVLVOL_BENCH_MOUNT8=/usr/libexec/ovlvol/mount
+		OVLVOL_BENCH_TRUE=/usr/libexec/ovlvol/true
 		OVLVOL_BENCH_RUNS=1
 	EOF
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
