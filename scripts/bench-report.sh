@@ -101,6 +101,14 @@ growths() {
 
 txt=$dir/results.txt
 {
+	# The guests' clocksource: a run timed by jiffies is not to be read
+	awk '$3 == "clock" { sub(/^source=/, "", $4); print $1, $2, $4 }' "$rows" | sort -u |
+		while read -r k d c; do
+			case $c in
+			*jiffies*) echo "warning: $k $d was timed by $c (ticks, lost under TCG): its times are not to be read" ;;
+			*) echo "clock: $k $d $c" ;;
+			esac
+		done
 	if grep -q ' restart ' "$stats"; then
 		echo "Restart with D MiB dirty in the upper: median ms [min-max] of stop + start"
 		printf '%-13s %-11s %5s %16s %16s %16s %16s %16s %16s %6s %6s %6s %6s %6s\n' \

@@ -146,6 +146,10 @@ if [ "$mode" = bench ]; then
 			{ (cd /tmp && "$t" $only) 2>&1; echo $? >/tmp/.rc; } | tee /dev/console
 			echo "OVLVOL-EXIT $name $(cat /tmp/.rc 2>/dev/null || echo 255)"
 		done
+		# What every time above was read from: a clocksource the
+		# watchdog fell back to (jiffies) counts in ticks, and loses
+		# them under TCG
+		echo "# BENCH clock source=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 		echo "OVLVOL-END"
 	} >"$port"
 	sync
