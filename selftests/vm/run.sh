@@ -331,12 +331,7 @@ elif [ $mode = bench ]; then
 			-drive "file=$out/bench.img,if=none,id=bench,format=raw,cache=none$throttle"
 			-device virtio-blk-pci,drive=bench,serial=bench
 		)
-		# tsc=reliable: under TCG the guest's timer ticks come late, so
-		# the clocksource watchdog, measuring the TSC against jiffies
-		# (the patched kernels have no ACPI, so no HPET), marks it
-		# unstable, and every time is then read from jiffies: 4 ms
-		# steps that lose ticks. QEMU's TSC follows the host's clock.
-		boot "bench-$disk" tsc=reliable ovlvol.mode=bench ovlvol.bench_sizes=$sizes \
+		boot "bench-$disk" ovlvol.mode=bench ovlvol.bench_sizes=$sizes \
 			ovlvol.bench_runs=$runs ovlvol.bench_others=$others \
 			ovlvol.bench_scale=$scale ovlvol.bench_files=$files \
 			ovlvol.bench_stall_secs=${BENCH_STALL_SECS:-60} \
