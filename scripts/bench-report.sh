@@ -182,26 +182,28 @@ txt=$dir/results.txt
 			cells "$k" "$d" written written_mib "@/$sz" ovlctl plain syncfs discard bare seal
 		done
 	fi
-	echo
-	echo "ovlctl's own cost: median ms [min-max], peak RSS (KiB, max)"
-	printf '%-13s %-11s %-15s %16s %9s\n' kernel disk command ms maxrss
-	awk '$3 == "cost" && $5 == "ms" { print $1, $2, $4 }' "$stats" | sort -u |
-		while read -r k d c; do
-			printf '%-13s %-11s %-15s %16s %9s\n' "$k" "$d" "$c" \
-				"$(cell "$k" "$d" cost "$c" ms)" \
-				"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
+	if grep -q ' cost ' "$stats"; then
+		echo
+		echo "ovlctl's own cost: median ms [min-max], peak RSS (KiB, max)"
+		printf '%-13s %-11s %-15s %16s %9s\n' kernel disk command ms maxrss
+		awk '$3 == "cost" && $5 == "ms" { print $1, $2, $4 }' "$stats" | sort -u |
+			while read -r k d c; do
+				printf '%-13s %-11s %-15s %16s %9s\n' "$k" "$d" "$c" \
+					"$(cell "$k" "$d" cost "$c" ms)" \
+					"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
+			done
+		echo
+		echo "ratios of medians: ovlctl --version / true, ovlctl --version / coreutils true (libc only),"
+		echo "ovlctl --version / util-linux mount -V, ovlctl mount / mount, ovlctl umount / umount"
+		awk '$3 == "cost" && $5 == "ms" { print $1, $2 }' "$stats" | sort -u | while read -r k d; do
+			printf '%-13s %-11s %6s %6s %6s %6s %6s\n' "$k" "$d" \
+				"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true ms)")" \
+				"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true-dyn ms)")" \
+				"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost mount8-version ms)")" \
+				"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
+				"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"
 		done
-	echo
-	echo "ratios of medians: ovlctl --version / true, ovlctl --version / coreutils true (libc only),"
-	echo "ovlctl --version / util-linux mount -V, ovlctl mount / mount, ovlctl umount / umount"
-	awk '$3 == "cost" && $5 == "ms" { print $1, $2 }' "$stats" | sort -u | while read -r k d; do
-		printf '%-13s %-11s %6s %6s %6s %6s %6s\n' "$k" "$d" \
-			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true ms)")" \
-			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost true-dyn ms)")" \
-			"$(ratio "$(med "$k" "$d" cost ovlctl-version ms)" "$(med "$k" "$d" cost mount8-version ms)")" \
-			"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
-			"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"
-	done
+	fi
 	if grep -q ' stall ' "$rows"; then
 		echo
 		echo "The neighbour's fsync latency (ms): before, during and after one restart"

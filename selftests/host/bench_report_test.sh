@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..15"
+echo "1..16"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -128,7 +128,7 @@ mkdir -p "$tmp/empty"
 ok $? no_measurements_is_an_error
 
 # BENCH_ONLY=files,written: no restart rows, so no restart table and no
-# plot, and still exit 0
+# plot, no empty table of ovlctl's cost either, and still exit 0
 mkdir -p "$tmp/only/k1"
 grep -E ' (files|written) ' "$tmp/b/k1/bench.tsv" >"$tmp/only/k1/bench.tsv"
 "$top/scripts/bench-report.sh" "$tmp/only" >"$tmp/out3" 2>&1
@@ -136,5 +136,7 @@ rc=$?
 ! grep -q '^Restart with D MiB dirty in the upper' "$tmp/out3" &&
 	grep -q '^k1 *unthrottled *10000 ' "$tmp/out3" && [ ! -e "$tmp/only/restart.png" ]
 ok $((rc || $?)) without_restart_rows_no_plot
+! grep -q "^ovlctl's own cost\|^ratios of medians" "$tmp/out3"
+ok $? without_cost_rows_no_cost_table
 
 [ "$failed" = 0 ]
