@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..16"
+echo "1..17"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -122,10 +122,14 @@ ok $((rc || $?)) kernel_list_only_those
 ! "$top/scripts/bench-report.sh" "$tmp/b" k3 >/dev/null 2>&1
 ok $? missing_kernel_is_an_error
 
-# Nothing measured: an error, not an empty table
-mkdir -p "$tmp/empty"
+# Nothing measured: an error, not an empty table; a boot whose benchmarks
+# all failed still reports its clock, which is not a measurement
+mkdir -p "$tmp/empty" "$tmp/clockonly/k1"
 ! "$top/scripts/bench-report.sh" "$tmp/empty" >/dev/null 2>&1
 ok $? no_measurements_is_an_error
+echo "k1 unthrottled clock source=tsc" >"$tmp/clockonly/k1/bench.tsv"
+! "$top/scripts/bench-report.sh" "$tmp/clockonly" >/dev/null 2>&1
+ok $? clock_alone_is_no_measurement
 
 # BENCH_ONLY=files,written: no restart rows, so no restart table and no
 # plot, no empty table of ovlctl's cost either, and still exit 0
