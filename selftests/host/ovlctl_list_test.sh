@@ -41,7 +41,7 @@ fake_standard "$tmp"
 mkdir -p "$tmp/free/upper" "$tmp/free/work"
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
 t json_default_columns 0 'golden list-default.json && quiet' -- -J list
 t json_all_columns 0 'golden list-all.json && quiet' -- \
 	-J list -o target,source,upper,work,lower,volatile,state,mntid,mntns,pid
@@ -63,6 +63,25 @@ t not_in_use_when_some_view_resolves 0 'quiet && [ -d $tmp/free/upper ]' -- \
 	discard "$tmp/free/upper" "$tmp/free/work"
 t in_use_from_fixture 5 'grep -q "mounted on /merged/sp ace" $tmp/err' -- \
 	discard "$tmp/rootA/up per,comma" "$tmp/rootA/work=eq"
+
+# ovlctl hands libmount only the lines that mount an overlay: a path, an
+# option or a type that only looks like one is not one, a line libmount
+# cannot parse is skipped, and the last line needs no newline
+mkdir -p "$tmp/d"
+fake_host_root "$tmp/d/root"
+fake_pid "$tmp/d/proc" 100 4026531840 "$tmp/d/root" "$fixtures/mountinfo.decoys"
+truncate -s -1 "$tmp/d/proc/100/mountinfo"
+n=$((n + 1))
+OVLCTL_PROC_ROOT=$tmp/d/proc "$ovlctl" list -n -r -o TARGET,MNTID >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ $rc = 0 ] && [ "$(cat "$tmp/out")" = "$(printf '%s\n' '/merged\x20-\x20overlay\x20z 53' '/last 54')" ]; then
+	echo "ok $n only_overlay_lines_parsed"
+else
+	echo "not ok $n only_overlay_lines_parsed"
+	echo "# exit $rc; stdout/stderr:"
+	sed 's/^/#  /' "$tmp/out" "$tmp/err"
+	failed=$((failed + 1))
+fi
 
 # A process we may not look into: listed as a warning, not an error.
 n=$((n + 1))
