@@ -51,9 +51,20 @@ flat() {
 	$3 == "others" { print $1, $2, "others", kv("path") "/" kv("size") "/" kv("others"), "total_ms", kv("total_ms") }
 	$3 == "files" { print $1, $2, "files", kv("path") "/" kv("files") "/" kv("others"), "total_ms", kv("total_ms") }
 	$3 == "written" { print $1, $2, "written", kv("path") "/" kv("size"), "written_mib", kv("written_mib") }
-	$3 == "scale" { print $1, $2, "scale", kv("cmd") "/" kv("mounts") "/" kv("ns"), "ms", kv("ms") }
+	# user_ms, sys_ms: the process CPU time (rusage), absent in older runs
+	function cpu(kind, what) {
+		if (kv("user_ms") != "") print $1, $2, kind, what, "user_ms", kv("user_ms")
+		if (kv("sys_ms") != "") print $1, $2, kind, what, "sys_ms", kv("sys_ms")
+	}
+	$3 == "scale" { print $1, $2, "scale", kv("cmd") "/" kv("mounts") "/" kv("ns"), "ms", kv("ms")
+			cpu("scale", kv("cmd") "/" kv("mounts") "/" kv("ns")) }
 	$3 == "cost" { print $1, $2, "cost", kv("cmd"), "ms", kv("ms")
-		       print $1, $2, "cost", kv("cmd"), "maxrss_kb", kv("maxrss_kb") }
+		       print $1, $2, "cost", kv("cmd"), "maxrss_kb", kv("maxrss_kb")
+		       cpu("cost", kv("cmd")) }
+	# Instructions (callgrind): all, and inside main() (-1: not counted)
+	$3 == "instr" { print $1, $2, "instr", kv("cmd"), "ir", kv("ir")
+			if (kv("ir_main") >= 0) print $1, $2, "instr", kv("cmd"), "ir_main", kv("ir_main") }
+	$3 == "scale_instr" { print $1, $2, "scale", kv("cmd") "/" kv("mounts") "/" kv("ns"), "ir_main", kv("ir_main") }
 	$3 == "markcost" { print $1, $2, "markcost", kv("fs") "/" kv("phase"), "ratio", kv("ratio")
 			   print $1, $2, "markcost", kv("fs") "/" kv("phase"), "p10", kv("p10")
 			   print $1, $2, "markcost", kv("fs") "/" kv("phase"), "p90", kv("p90") }
@@ -73,6 +84,11 @@ flat | sort -k1,1 -k2,2 -k3,3 -k4,4 -k5,5 -k6,6g | awk '
 
 med() { # kernel disk kind group metric
 	awk -v k="$1 $2 $3 $4 $5" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $7; f = 1 } END { if (!f) print "" }' "$stats"
+}
+medd() { # kernel disk kind group metric: the median, or "-"
+	local m
+	m=$(med "$@")
+	echo "${m:--}"
 }
 ratio() { # a b: a/b to 2 decimals, or "-"
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
@@ -189,14 +205,31 @@ txt=$dir/results.txt
 	fi
 	if grep -q ' cost ' "$stats"; then
 		echo
-		echo "ovlctl's own cost: median ms [min-max], peak RSS (KiB, max)"
-		printf '%-13s %-11s %-15s %16s %9s\n' kernel disk command ms maxrss
+		echo "ovlctl's own cost: median ms [min-max], CPU ms in user and kernel mode (medians), peak RSS (KiB, max)"
+		printf '%-13s %-11s %-15s %16s %7s %7s %9s\n' kernel disk command ms user sys maxrss
 		awk '$3 == "cost" && $5 == "ms" { print $1, $2, $4 }' "$stats" | sort -u |
 			while read -r k d c; do
-				printf '%-13s %-11s %-15s %16s %9s\n' "$k" "$d" "$c" \
+				printf '%-13s %-11s %-15s %16s %7s %7s %9s\n' "$k" "$d" "$c" \
 					"$(cell "$k" "$d" cost "$c" ms)" \
+					"$(medd "$k" "$d" cost "$c" user_ms)" "$(medd "$k" "$d" cost "$c" sys_ms)" \
 					"$(awk -v k="$k $d cost $c maxrss_kb" '$1 " " $2 " " $3 " " $4 " " $5 == k { print $9 }' "$stats")"
 			done
+		# What a verdict costs beyond the start-up every run of ovlctl pays:
+		# its own work in user mode, and in its system calls
+		if grep -q ' cost ovlctl-check user_ms ' "$stats"; then
+			echo
+			echo "ovlctl check beyond its start-up (check - --version, medians): wall, user, sys ms"
+			awk '$3 == "cost" && $4 == "ovlctl-check" && $5 == "user_ms" { print $1, $2 }' "$stats" |
+				sort -u | while read -r k d; do
+				printf '%-13s %-11s' "$k" "$d"
+				for m in ms user_ms sys_ms; do
+					printf ' %7s' "$(awk -v a="$(med "$k" "$d" cost ovlctl-check $m)" \
+						-v b="$(med "$k" "$d" cost ovlctl-version $m)" \
+						'BEGIN { if (a == "" || b == "") print "-"; else printf "%.2f\n", a - b }')"
+				done
+				echo
+			done
+		fi
 		echo
 		echo "ratios of medians: ovlctl --version / true, ovlctl --version / coreutils true (libc only),"
 		echo "ovlctl --version / util-linux mount -V, ovlctl mount / mount, ovlctl umount / umount"
@@ -208,6 +241,17 @@ txt=$dir/results.txt
 				"$(ratio "$(med "$k" "$d" cost ovlctl-mount ms)" "$(med "$k" "$d" cost mount ms)")" \
 				"$(ratio "$(med "$k" "$d" cost ovlctl-umount ms)" "$(med "$k" "$d" cost umount ms)")"
 		done
+	fi
+	if grep -q ' instr ' "$stats"; then
+		echo
+		echo "Instructions executed (callgrind, the same on any x86-64 machine): in all, and inside main()"
+		echo "(without the dynamic loader's start-up)"
+		printf '%-13s %-11s %-15s %12s %12s\n' kernel disk command all main
+		awk '$3 == "instr" && $5 == "ir" { print $1, $2, $4 }' "$stats" | sort -u |
+			while read -r k d c; do
+				printf '%-13s %-11s %-15s %12s %12s\n' "$k" "$d" "$c" \
+					"$(medd "$k" "$d" instr "$c" ir)" "$(medd "$k" "$d" instr "$c" ir_main)"
+			done
 	fi
 	if grep -q ' stall ' "$rows"; then
 		echo
@@ -225,12 +269,15 @@ txt=$dir/results.txt
 	fi
 	if grep -q ' scale ' "$stats"; then
 		echo
-		echo "The in-use check's scale: median ms [min-max] with M bind mounts over N mount namespaces"
-		printf '%-13s %-11s %-15s %6s %4s %16s\n' kernel disk command M N ms
+		echo "The in-use check's scale: median ms [min-max] with M bind mounts over N mount namespaces,"
+		echo "CPU ms in user and kernel mode (medians), instructions inside main() (callgrind, one run)"
+		printf '%-13s %-11s %-15s %6s %4s %16s %7s %7s %12s\n' kernel disk command M N ms user sys main
 		awk '$3 == "scale" { split($4, a, "/"); print $1, $2, a[1], a[2], a[3] }' "$stats" |
 			sort -u -k1,1 -k2,2r -k3,3 -k5,5n -k4,4n | while read -r k d c m n; do
-			printf '%-13s %-11s %-15s %6s %4s %16s\n' "$k" "$d" "$c" "$m" "$n" \
-				"$(cell "$k" "$d" scale "$c/$m/$n" ms)"
+			printf '%-13s %-11s %-15s %6s %4s %16s %7s %7s %12s\n' "$k" "$d" "$c" "$m" "$n" \
+				"$(cell "$k" "$d" scale "$c/$m/$n" ms)" \
+				"$(medd "$k" "$d" scale "$c/$m/$n" user_ms)" "$(medd "$k" "$d" scale "$c/$m/$n" sys_ms)" \
+				"$(medd "$k" "$d" scale "$c/$m/$n" ir_main)"
 		done
 	fi
 	if grep -q ' markcost ' "$stats"; then

@@ -12,7 +12,10 @@
  *   # BENCH others path=P size=D others=X run=I stop_ms=S start_ms=T ...
  *   # BENCH files path=P files=N others=X run=I stop_ms=S start_ms=T ...
  *   # BENCH written path=P size=D run=I written_mib=W
- *   # BENCH cost cmd=C run=I ms=M maxrss_kb=R
+ *   # BENCH cost cmd=C run=I ms=M user_ms=U sys_ms=S maxrss_kb=R
+ *   # BENCH scale cmd=C mounts=M ns=N run=I ms=M user_ms=U sys_ms=S ...
+ *   # BENCH instr cmd=C ir=N ir_main=N
+ *   # BENCH scale_instr cmd=C mounts=M ns=N ir_main=N
  *
  * Paths (P):
  *   ovlctl   `ovlctl umount`, `ovlctl mount --work W`: the reuse
@@ -132,12 +135,23 @@ static int bench_cfg(struct bench_cfg *c)
 	return 0;
 }
 
+/* What one process cost, from its spawn to its reap */
+struct bench_proc {
+	double ms; /* wall time, before the spawn to after the reap */
+	double user_ms, sys_ms; /* its CPU time in user and in kernel mode */
+	long rss_kb; /* its peak RSS */
+};
+
+static double bench_tv_ms(const struct timeval *tv)
+{
+	return tv->tv_sec * 1000.0 + tv->tv_usec / 1000.0;
+}
+
 /*
- * Run @argv (a NULL-terminated list) as a process, wait for it; its wall
- * time in ms into *@ms (from before the spawn to after the reap) and its
- * peak RSS into *@rss_kb. Returns its exit status, or -errno.
+ * Run @argv (a NULL-terminated list) as a process, wait for it; what it
+ * cost into *@pr. Returns its exit status, or -errno.
  */
-static int bench_run(double *ms, long *rss_kb, char *const argv[])
+static int bench_spawn(struct bench_proc *pr, char *const argv[])
 {
 	struct rusage ru;
 	double t0 = ovlvol_test_now();
@@ -149,14 +163,97 @@ static int bench_run(double *ms, long *rss_kb, char *const argv[])
 		return -ret;
 	if (wait4(pid, &st, 0, &ru) != pid)
 		return -errno;
-	if (ms)
-		*ms = (ovlvol_test_now() - t0) * 1000;
-	if (rss_kb)
-		*rss_kb = ru.ru_maxrss;
+	pr->ms = (ovlvol_test_now() - t0) * 1000;
+	pr->user_ms = bench_tv_ms(&ru.ru_utime);
+	pr->sys_ms = bench_tv_ms(&ru.ru_stime);
+	pr->rss_kb = ru.ru_maxrss;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-#define RUN(ms, ...) bench_run(ms, NULL, (char *const[]){ __VA_ARGS__, NULL })
+/* bench_spawn(), its wall time alone into *@ms (unless NULL) */
+static int bench_run(double *ms, char *const argv[])
+{
+	struct bench_proc pr;
+	int ret = bench_spawn(&pr, argv);
+
+	if (ms && ret >= 0)
+		*ms = pr.ms;
+	return ret;
+}
+
+#define RUN(ms, ...) bench_run(ms, (char *const[]){ __VA_ARGS__, NULL })
+
+#define BENCH_CG_OUT "/tmp/bench.callgrind"
+#define BENCH_CG_ERR "/tmp/bench.callgrind.err"
+
+/*
+ * The instructions @argv executes, counted by callgrind under valgrind
+ * @vg: the same on any x86-64 machine, whatever TCG's speed or the host's
+ * load. @in_main: only those inside main() (--toggle-collect=main), i.e.
+ * without the dynamic loader's start-up. Into *@ir; returns the
+ * command's exit status, -ENOSYS when valgrind could not follow one of
+ * its system calls (it fails them: the count would be of another path),
+ * or -errno.
+ */
+static int bench_instr(const char *vg, bool in_main, long long *ir,
+		       char *const argv[])
+{
+	char *args[40] = { (char *)vg, "--tool=callgrind",
+			   "--callgrind-out-file=" BENCH_CG_OUT };
+	posix_spawn_file_actions_t fa;
+	int n = 3, i, st, ret;
+	char line[256];
+	pid_t pid;
+	FILE *f;
+
+	if (in_main)
+		args[n++] = "--toggle-collect=main";
+	for (i = 0; argv[i]; i++) {
+		if (n == (int)(sizeof(args) / sizeof(args[0])) - 1)
+			return -E2BIG;
+		args[n++] = argv[i];
+	}
+	args[n] = NULL;
+	unlink(BENCH_CG_OUT);
+	ret = posix_spawn_file_actions_init(&fa);
+	if (ret)
+		return -ret;
+	ret = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+					       0);
+	if (!ret)
+		ret = posix_spawn_file_actions_addopen(
+			&fa, 2, BENCH_CG_ERR, O_WRONLY | O_CREAT | O_TRUNC,
+			0644);
+	if (!ret)
+		ret = posix_spawn(&pid, vg, &fa, NULL, args, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (ret)
+		return -ret;
+	if (waitpid(pid, &st, 0) != pid)
+		return -errno;
+	/* valgrind says so on stderr, and fails the call with ENOSYS */
+	if (!ovlvol_test_sh("grep -q 'unhandled .* syscall' " BENCH_CG_ERR))
+		return -ENOSYS;
+	f = fopen(BENCH_CG_OUT, "re");
+	if (!f)
+		return -errno;
+	ret = -ENODATA;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "summary: %lld", ir) == 1)
+			ret = 0;
+	fclose(f);
+	if (ret)
+		return ret;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The valgrind to count with (OVLVOL_BENCH_VALGRIND), or NULL */
+static const char *bench_valgrind(void)
+{
+	const char *vg = getenv("OVLVOL_BENCH_VALGRIND");
+
+	return vg && *vg && !access(vg, X_OK) ? vg : NULL;
+}
 
 /*
  * The id authority ovlctl needs: on a stock kernel the module, loaded here
@@ -847,10 +944,11 @@ FIXTURE_TEARDOWN(cost)
 		       "cost", self->loaded);
 }
 
-static void bench_cost_line(const char *cmd, int run, double ms, long rss)
+static void bench_cost_line(const char *cmd, int run,
+			    const struct bench_proc *pr)
 {
-	printf("# BENCH cost cmd=%s run=%d ms=%.2f maxrss_kb=%ld\n", cmd, run,
-	       ms, rss);
+	printf("# BENCH cost cmd=%s run=%d ms=%.2f user_ms=%.2f sys_ms=%.2f maxrss_kb=%ld\n",
+	       cmd, run, pr->ms, pr->user_ms, pr->sys_ms, pr->rss_kb);
 }
 
 TEST_F_TIMEOUT(cost, commands, 1800)
@@ -860,8 +958,7 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 	char *ovlctl = (char *)self->cfg.ovlctl;
 	struct bench_pair *p = &self->p;
 	int i, n = self->cfg.runs * 3;
-	double ms;
-	long rss;
+	struct bench_proc pr;
 
 	ASSERT_EQ(0, RUN(NULL, ovlctl, "mount", "--lower", p->lower, "--upper",
 			 p->upper, "--work", p->work, p->merged));
@@ -869,50 +966,48 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 	ASSERT_EQ(0, RUN(NULL, ovlctl, "umount", p->merged));
 	self->mounted = 0;
 	for (i = 0; i < n; i++) {
-		ASSERT_EQ(0, bench_run(&ms, &rss,
-				       (char *const[]){ "true", NULL }));
-		bench_cost_line("true", i, ms, rss);
+		ASSERT_EQ(0, bench_spawn(&pr, (char *const[]){ "true", NULL }));
+		bench_cost_line("true", i, &pr);
 		/*
 		 * busybox is static: coreutils' true, linked to libc alone,
 		 * is the start-up any dynamically linked program pays
 		 */
 		if (dyntrue && !access(dyntrue, X_OK)) {
-			ASSERT_EQ(0, bench_run(&ms, &rss,
-					       (char *const[]){ (char *)dyntrue,
-								NULL }));
-			bench_cost_line("true-dyn", i, ms, rss);
+			ASSERT_EQ(0, bench_spawn(&pr, (char *const[]){
+							      (char *)dyntrue,
+							      NULL }));
+			bench_cost_line("true-dyn", i, &pr);
 		}
-		ASSERT_EQ(0, bench_run(&ms, &rss,
-				       (char *const[]){ ovlctl, "--version",
-							NULL }));
-		bench_cost_line("ovlctl-version", i, ms, rss);
+		ASSERT_EQ(0,
+			  bench_spawn(&pr, (char *const[]){ ovlctl, "--version",
+							    NULL }));
+		bench_cost_line("ovlctl-version", i, &pr);
 		/*
 		 * util-linux's mount(8) links libmount as ovlctl does: its
 		 * start-up is what any libmount-based tool pays
 		 */
 		if (mount8 && !access(mount8, X_OK)) {
-			ASSERT_EQ(0, bench_run(&ms, &rss,
-					       (char *const[]){ (char *)mount8,
-								"-V", NULL }));
-			bench_cost_line("mount8-version", i, ms, rss);
+			ASSERT_EQ(0, bench_spawn(&pr, (char *const[]){
+							      (char *)mount8,
+							      "-V", NULL }));
+			bench_cost_line("mount8-version", i, &pr);
 		}
-		ASSERT_EQ(0,
-			  bench_run(&ms, &rss,
-				    (char *const[]){ ovlctl, "check", "--work",
-						     p->work, NULL }));
-		bench_cost_line("ovlctl-check", i, ms, rss);
+		ASSERT_EQ(0, bench_spawn(&pr, (char *const[]){
+						      ovlctl, "check", "--work",
+						      p->work, NULL }));
+		bench_cost_line("ovlctl-check", i, &pr);
 
-		ASSERT_EQ(0, bench_run(&ms, &rss,
-				       (char *const[]){ ovlctl, "mount",
-							"--work", p->work,
-							p->merged, NULL }));
+		ASSERT_EQ(0,
+			  bench_spawn(&pr, (char *const[]){ ovlctl, "mount",
+							    "--work", p->work,
+							    p->merged, NULL }));
 		self->mounted = 1;
-		bench_cost_line("ovlctl-mount", i, ms, rss);
-		ASSERT_EQ(0, bench_run(&ms, &rss,
-				       (char *const[]){ ovlctl, "umount",
-							p->merged, NULL }));
+		bench_cost_line("ovlctl-mount", i, &pr);
+		ASSERT_EQ(0,
+			  bench_spawn(&pr, (char *const[]){ ovlctl, "umount",
+							    p->merged, NULL }));
 		self->mounted = 0;
-		bench_cost_line("ovlctl-umount", i, ms, rss);
+		bench_cost_line("ovlctl-umount", i, &pr);
 
 		/*
 		 * The same mount and umount by busybox: a reuse on the
@@ -922,18 +1017,17 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 		if (!self->cfg.patched)
 			ASSERT_EQ(0, ovlvol_test_sh("rm -rf %s/work/incompat",
 						    p->work));
-		ASSERT_EQ(0,
-			  bench_run(&ms, &rss,
-				    (char *const[]){ "mount", "-t", "overlay",
-						     "overlay", "-o", p->opts,
-						     p->merged, NULL }));
+		ASSERT_EQ(0, bench_spawn(&pr, (char *const[]){
+						      "mount", "-t", "overlay",
+						      "overlay", "-o", p->opts,
+						      p->merged, NULL }));
 		self->mounted = 1;
-		bench_cost_line("mount", i, ms, rss);
-		ASSERT_EQ(0, bench_run(&ms, &rss,
-				       (char *const[]){ "umount", p->merged,
-							NULL }));
+		bench_cost_line("mount", i, &pr);
+		ASSERT_EQ(0,
+			  bench_spawn(&pr, (char *const[]){ "umount", p->merged,
+							    NULL }));
 		self->mounted = 0;
-		bench_cost_line("umount", i, ms, rss);
+		bench_cost_line("umount", i, &pr);
 		/* Back to a pair ovlctl reuses */
 		ASSERT_EQ(0, RUN(NULL, ovlctl, "discard", p->upper, p->work));
 		ASSERT_EQ(0, RUN(NULL, ovlctl, "mount", "--lower", p->lower,
@@ -942,6 +1036,81 @@ TEST_F_TIMEOUT(cost, commands, 1800)
 		ASSERT_EQ(0, RUN(NULL, ovlctl, "umount", p->merged));
 	}
 }
+
+static void bench_instr_line(const char *cmd, long long ir, long long ir_main)
+{
+	printf("# BENCH instr cmd=%s ir=%lld ir_main=%lld\n", cmd, ir, ir_main);
+}
+
+/*
+ * What ovlctl's commands execute, in instructions (callgrind), in all and
+ * inside main(): a verdict's own work, apart from the start-up any
+ * program linked to the same libraries pays. Deterministic, so one run.
+ */
+/*
+ * Count @argv into @ir; a valgrind that fails one of its system calls
+ * would count another path: skip
+ */
+#define COUNT(in_main, ir, argv)                                   \
+	do {                                                       \
+		int ret_ = bench_instr(vg, in_main, &(ir), argv);  \
+		if (ret_ == -ENOSYS)                               \
+			SKIP(return, "%s: %s", (argv)[0], enosys); \
+		ASSERT_EQ(0, ret_);                                \
+	} while (0)
+
+TEST_F_TIMEOUT(cost, instructions, 1800)
+{
+	char *dyntrue = getenv("OVLVOL_BENCH_TRUE");
+	const char *vg = bench_valgrind();
+	char *ovlctl = (char *)self->cfg.ovlctl;
+	struct bench_pair *p = &self->p;
+	char *version[] = { ovlctl, "--version", NULL };
+	char *check[] = { ovlctl, "check", "--work", p->work, NULL };
+	char *mount[] = { ovlctl, "mount", "--work", p->work, p->merged, NULL };
+	char *umount[] = { ovlctl, "umount", p->merged, NULL };
+	char *truedyn[] = { dyntrue, NULL };
+	const char *enosys =
+		"valgrind fails a system call it makes: would count another path";
+	long long ir, ir_main, ir2, ir2_main;
+
+	if (!vg)
+		SKIP(return,
+			   "no valgrind in the guest (OVLVOL_BENCH_VALGRIND)");
+	ASSERT_EQ(0, RUN(NULL, ovlctl, "mount", "--lower", p->lower, "--upper",
+			 p->upper, "--work", p->work, p->merged));
+	self->mounted = 1;
+	ASSERT_EQ(0, RUN(NULL, ovlctl, "umount", p->merged));
+	self->mounted = 0;
+	if (dyntrue && !access(dyntrue, X_OK)) {
+		/* coreutils is stripped: no main() to count from */
+		COUNT(false, ir, truedyn);
+		bench_instr_line("true-dyn", ir, -1);
+	}
+	COUNT(false, ir, version);
+	COUNT(true, ir_main, version);
+	bench_instr_line("ovlctl-version", ir, ir_main);
+	COUNT(false, ir, check);
+	COUNT(true, ir_main, check);
+	bench_instr_line("ovlctl-check", ir, ir_main);
+	/*
+	 * mount and umount twice: counted in all, then inside main(); the
+	 * teardown unmounts whatever a failed count left
+	 */
+	self->mounted = 1;
+	COUNT(false, ir, mount);
+	COUNT(false, ir2, umount);
+	COUNT(true, ir_main, mount);
+	COUNT(true, ir2_main, umount);
+	self->mounted = 0;
+	bench_instr_line("ovlctl-mount", ir, ir_main);
+	bench_instr_line("ovlctl-umount", ir2, ir2_main);
+	/* What was counted ran: main() is part of the whole */
+	ASSERT_LT(0, ir_main);
+	ASSERT_LT(ir_main, ir);
+}
+
+#undef COUNT
 
 /*
  * The in-use check's scale: what `ovlctl check` (and a reuse through
@@ -1054,12 +1223,12 @@ TEST_F_TIMEOUT(cost, inuse_scale, 3600)
 {
 	const char *env = getenv("OVLVOL_BENCH_SCALE");
 	char *ovlctl = (char *)self->cfg.ovlctl, *list, *tok, *save;
+	const char *vg = bench_valgrind();
 	struct bench_pair *p = &self->p;
 	struct bench_scale sc = { .n = 0 };
 	char dir[256];
 	int m, n, i, ret;
-	double ms;
-	long rss;
+	struct bench_proc pr;
 
 	if (env && !strcmp(env, "none"))
 		SKIP(return, "the in-use scale is measured in another boot");
@@ -1088,27 +1257,43 @@ TEST_F_TIMEOUT(cost, inuse_scale, 3600)
 		printf("# %d bind mounts in %d namespaces: %ld mounts in all\n",
 		       m, n, bench_count_mounts());
 		for (i = 0; i < self->cfg.runs; i++) {
-			ret = bench_run(&ms, &rss,
-					(char *const[]){ ovlctl, "check",
-							 "--work", p->work,
-							 NULL });
+			ret = bench_spawn(
+				&pr, (char *const[]){ ovlctl, "check", "--work",
+						      p->work, NULL });
 			if (ret)
 				break;
-			printf("# BENCH scale cmd=ovlctl-check mounts=%d ns=%d run=%d ms=%.2f maxrss_kb=%ld\n",
-			       m, n, i, ms, rss);
-			ret = bench_run(&ms, &rss,
-					(char *const[]){ ovlctl, "mount",
-							 "--work", p->work,
-							 p->merged, NULL });
+			printf("# BENCH scale cmd=ovlctl-check mounts=%d ns=%d run=%d ms=%.2f user_ms=%.2f sys_ms=%.2f maxrss_kb=%ld\n",
+			       m, n, i, pr.ms, pr.user_ms, pr.sys_ms,
+			       pr.rss_kb);
+			ret = bench_spawn(&pr,
+					  (char *const[]){ ovlctl, "mount",
+							   "--work", p->work,
+							   p->merged, NULL });
 			if (ret)
 				break;
 			self->mounted = 1;
-			printf("# BENCH scale cmd=ovlctl-mount mounts=%d ns=%d run=%d ms=%.2f maxrss_kb=%ld\n",
-			       m, n, i, ms, rss);
+			printf("# BENCH scale cmd=ovlctl-mount mounts=%d ns=%d run=%d ms=%.2f user_ms=%.2f sys_ms=%.2f maxrss_kb=%ld\n",
+			       m, n, i, pr.ms, pr.user_ms, pr.sys_ms,
+			       pr.rss_kb);
 			ret = RUN(NULL, ovlctl, "umount", p->merged);
 			if (ret)
 				break;
 			self->mounted = 0;
+		}
+		/* What the scan executes, once (deterministic) */
+		if (!ret && vg) {
+			long long ir;
+
+			ret = bench_instr(vg, true, &ir,
+					  (char *const[]){ ovlctl, "check",
+							   "--work", p->work,
+							   NULL });
+			if (ret == -ENOSYS) {
+				printf("# valgrind cannot follow a system call of ovlctl's here: no count\n");
+				ret = 0;
+			} else if (!ret)
+				printf("# BENCH scale_instr cmd=ovlctl-check mounts=%d ns=%d ir_main=%lld\n",
+				       m, n, ir);
 		}
 		bench_scale_down(&sc);
 		ASSERT_EQ(0, ret)

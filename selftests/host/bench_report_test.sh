@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "TAP version 13"
-echo "1..17"
+echo "1..22"
 
 # Restart totals: ovlctl 30 40 50 (median 40), syncfs 70 90 80 (80),
 # bare 12 8 10 (10), seal 100 120 110 (110), discard 160 (one run)
@@ -47,8 +47,15 @@ runs() {
 	done
 	echo "k1 unthrottled cost cmd=true run=0 ms=8 maxrss_kb=1500"
 	echo "k1 unthrottled cost cmd=true run=1 ms=12 maxrss_kb=1600"
-	echo "k1 unthrottled cost cmd=ovlctl-version run=0 ms=30 maxrss_kb=2600"
-	echo "k1 unthrottled cost cmd=ovlctl-version run=1 ms=10 maxrss_kb=2700"
+	echo "k1 unthrottled cost cmd=ovlctl-version run=0 ms=30 user_ms=5 sys_ms=3 maxrss_kb=2600"
+	echo "k1 unthrottled cost cmd=ovlctl-version run=1 ms=10 user_ms=7 sys_ms=5 maxrss_kb=2700"
+	echo "k1 unthrottled cost cmd=ovlctl-check run=0 ms=50 user_ms=9 sys_ms=20 maxrss_kb=3000"
+	echo "k1 unthrottled cost cmd=ovlctl-check run=1 ms=70 user_ms=11.5 sys_ms=30 maxrss_kb=3100"
+	echo "k1 unthrottled scale cmd=ovlctl-check mounts=10 ns=2 run=0 ms=80 user_ms=12 sys_ms=40 maxrss_kb=3000"
+	echo "k1 unthrottled scale cmd=ovlctl-check mounts=10 ns=2 run=1 ms=90 user_ms=14 sys_ms=50 maxrss_kb=3000"
+	echo "k1 unthrottled scale_instr cmd=ovlctl-check mounts=10 ns=2 ir_main=1200000"
+	echo "k1 unthrottled instr cmd=true-dyn ir=114556 ir_main=-1"
+	echo "k1 unthrottled instr cmd=ovlctl-check ir=2604276 ir_main=1197903"
 	echo "k1 unthrottled cost cmd=true-dyn run=0 ms=16 maxrss_kb=1800"
 	echo "k1 unthrottled clock source=tsc"
 	echo "k1 unthrottled cost cmd=mount8-version run=0 ms=40 maxrss_kb=2000"
@@ -75,8 +82,12 @@ ok $? restart_row_medians_and_ratios
 [ "$got" = "$want" ] || echo "# got '$got'"
 
 got=$(grep '^k1 *unthrottled *ovlctl-version ' "$tmp/out" | tr -s ' ')
-[ "$got" = "k1 unthrottled ovlctl-version 20.0 [10.0-30.0] 2700" ]
-ok $? cost_row_median_and_peak_rss "$got"
+[ "$got" = "k1 unthrottled ovlctl-version 20.0 [10.0-30.0] 6 4 2700" ]
+ok $? cost_row_median_cpu_and_peak_rss "$got"
+# A run without the CPU figures (older rows): "-", not a number
+got=$(grep '^k1 *unthrottled *true ' "$tmp/out" | tr -s ' ')
+[ "$got" = "k1 unthrottled true 10.0 [8.0-12.0] - - 1600" ]
+ok $? cost_row_without_cpu "$got"
 
 got=$(grep -A2 '^ratios of medians' "$tmp/out" | tail -n 1 | tr -s ' ')
 [ "$got" = "k1 unthrottled 2.00 1.25 0.50 - -" ]
@@ -95,6 +106,17 @@ ok $? clock_source_line
 grep -q '^warning: k2 throttled was timed by refined-jiffies' "$tmp/out"
 ok $? jiffies_clock_warned
 
+# A verdict's own work: check's medians less --version's
+expect check_beyond_startup 'ovlctl check beyond its start-up' 1 \
+	"k1 unthrottled 40.00 4.25 21.00"
+expect scale_row_cpu_and_instructions "The in-use check's scale" 3 \
+	"k1 unthrottled ovlctl-check 10 2 85.0 [80.0-90.0] 13 45 1200000"
+# Instructions in all and inside main(); a stripped binary's main: "-"
+expect instructions_row 'Instructions executed' 3 \
+	"k1 unthrottled ovlctl-check 2604276 1197903"
+expect instructions_without_main 'Instructions executed' 4 \
+	"k1 unthrottled true-dyn 114556 -"
+
 expect others_growth_ratio 'growth (median at the largest X' 1 \
 	"k1 unthrottled 16 512/0 1.05 - 10.00 - - -"
 
@@ -103,7 +125,7 @@ expect files_growth_ratio 'growth (median at the most files' 1 \
 expect written_row 'MiB written to the upper disk' 2 \
 	"k1 unthrottled 16 0.6 [0.5-0.7] - 16.5 [16.5-16.5] - - -"
 
-jq -e '(.rows | length) == 37 and
+jq -e '(.rows | length) == 44 and
 	(.rows[] | select(.kind == "markcost") | .ratio) == 0.95 and
 	(.summary[] | select(.kernel == "k1" and .what == "syncfs/16" and .metric == "total_ms") | .median) == 80' \
 	"$tmp/b/results.json" >/dev/null 2>&1

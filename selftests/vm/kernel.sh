@@ -23,6 +23,10 @@
 #   kernel.sh kdir stock-VER            print only the headers' build dir
 #   kernel.sh source VER                print the linux-source-VER tarball
 #                                       a patched kernel is built from
+#   kernel.sh valgrind                  not a kernel: the guests' valgrind
+#                                       (the benchmark's callgrind), from
+#                                       $VALGRIND_SUITE (sid); prints
+#                                       VALGRIND_ROOT=... (the unpacked package)
 #
 # Prints shell assignments on stdout:
 #   KVER=...        the kernel release (uname -r in the guest)
@@ -158,14 +162,17 @@ host_deps() {
 BPO_BASE=${BPO_BASE:-trixie}
 BPO_SUITE=${BPO_SUITE:-$BPO_BASE-backports}
 BPO_MIRROR=${BPO_MIRROR:-http://deb.debian.org/debian}
-bpo_apt=()
-bpo_apt_init() {
-	local a=$cache/apt/$BPO_SUITE
-	bpo_apt=(-o "Dir::Etc::sourcelist=$a/sources.list"
+# apt_init NAME SUITE...: that configuration, in $cache/apt/NAME, for the
+# SUITEs, into ${own_apt[@]} (apt-get's and apt-cache's options)
+own_apt=()
+apt_init() {
+	local a=$cache/apt/$1 s
+	shift
+	own_apt=(-o "Dir::Etc::sourcelist=$a/sources.list"
 		-o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
 		-o "Dir::Cache=$a/cache" -o "Dir::State::status=$a/status"
 		-o Debug::NoLocking=1)
-	[ "$(id -u)" = 0 ] && bpo_apt+=(-o APT::Sandbox::User=root)
+	[ "$(id -u)" = 0 ] && own_apt+=(-o APT::Sandbox::User=root)
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
 	[ -e "$a/status" ] || : >"$a/status"
 	# apt dates list files by the server's Last-Modified: a stamp of our
@@ -174,21 +181,57 @@ bpo_apt_init() {
 	# updates, the other waits for it.
 	exec 8>"$a/lock"
 	flock 8
-	printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-		"$BPO_MIRROR" "$BPO_BASE" "$BPO_MIRROR" "$BPO_SUITE" >"$a/sources.list.new"
+	for s; do
+		printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+			"$BPO_MIRROR" "$s"
+	done >"$a/sources.list.new"
 	mv "$a/sources.list.new" "$a/sources.list"
 	if [ -z "$(find "$a" -maxdepth 1 -name updated -mtime -1)" ]; then
-		log "apt-get update ($BPO_BASE, $BPO_SUITE; private lists in $a)"
-		if apt-get "${bpo_apt[@]}" update -q >&2; then
+		log "apt-get update ($*; private lists in $a)"
+		if apt-get "${own_apt[@]}" update -q >&2; then
 			touch "$a/updated"
 		elif [ -n "$(find "$a/lists" -maxdepth 1 -name '*Packages*')" ]; then
-			log "apt-get update of $BPO_SUITE failed: using the lists from before"
+			log "apt-get update of $* failed: using the lists from before"
 		else
-			die "apt-get update of $BPO_SUITE failed"
+			die "apt-get update of $* failed"
 		fi
 	fi
 	flock -u 8
 	exec 8>&-
+}
+bpo_apt=()
+bpo_apt_init() {
+	apt_init "$BPO_SUITE" "$BPO_BASE" "$BPO_SUITE"
+	bpo_apt=("${own_apt[@]}")
+}
+
+# The benchmark's callgrind: valgrind from $VALGRIND_SUITE (sid), unpacked
+# into the cache, never installed. Bookworm's valgrind (3.19) does not know
+# statmount(2) or listmount(2): ovlctl under it would take its fallbacks,
+# and the instructions counted would be another path's. Its launcher needs
+# only the host's libc; the tools are static.
+VALGRIND_SUITE=${VALGRIND_SUITE:-sid}
+valgrind_fetch() {
+	local pkgver dir
+	apt_init "$VALGRIND_SUITE" "$VALGRIND_SUITE"
+	pkgver=$(apt-cache "${own_apt[@]}" policy valgrind | sed -n 's/^ *Candidate: //p')
+	case $pkgver in
+	'' | '(none)') die "no valgrind in $VALGRIND_SUITE" ;;
+	esac
+	# no colon in the path: valgrind puts it in LD_PRELOAD, a list
+	dir=$cache/valgrind/${pkgver//:/_}
+	if [ ! -e "$dir/.done" ]; then
+		log "fetching valgrind $pkgver ($VALGRIND_SUITE)"
+		rm -rf "$dir" && mkdir -p "$dir/dl"
+		(cd "$dir/dl" && apt-get "${own_apt[@]}" download -q "valgrind=$pkgver" >&2) ||
+			die "cannot download valgrind $pkgver"
+		dpkg-deb -x "$dir"/dl/valgrind_*.deb "$dir/root"
+		rm -rf "$dir/dl"
+		"$dir/root/usr/bin/valgrind.bin" --version >/dev/null 2>&1 ||
+			die "valgrind $pkgver does not run here (its libc?)"
+		touch "$dir/.done"
+	fi
+	echo "VALGRIND_ROOT=$dir/root"
 }
 
 # The release linux-image-amd64 follows in $BPO_SUITE, and its version.
@@ -427,6 +470,11 @@ config)
 		patched "${v%-debug}" debug config ;;
 	*) die "usage: kernel.sh config patched-6.1|patched-6.12[-debug]|patched-7.3" ;;
 	esac
+	exit ;;
+valgrind)
+	exec 9>"$cache/.lock-valgrind"
+	flock 9
+	valgrind_fetch
 	exit ;;
 stock-7.x)
 	exec 9>"$cache/.lock-$1"

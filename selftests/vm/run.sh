@@ -152,6 +152,15 @@ build_initramfs() {
 	lib=$(ldconfig -p | awk '$1 == "libkmod.so.2" && /x86-64/ && !n++ { print $NF }')
 	[ -n "$lib" ] || die "no libkmod.so.2 on the host (ldconfig -p)"
 	add_bin "$root" "$lib" "${lib#/}"
+	# callgrind, for the benchmark's instruction counts (bench_restart):
+	# valgrind.bin finds its tools in /usr/libexec/valgrind
+	if [ -n "$vg_root" ]; then
+		add_bin "$root" "$vg_root/usr/bin/valgrind.bin" usr/bin/valgrind
+		for lib in callgrind-amd64-linux vgpreload_core-amd64-linux.so default.supp; do
+			install -D -m 0755 "$vg_root/usr/libexec/valgrind/$lib" \
+				"$root/usr/libexec/valgrind/$lib"
+		done
+	fi
 	install -m 0755 "$here/init.sh" "$root/init"
 	install -m 0755 "$here/demo.sh" "$root/demo.sh"
 	install -m 0755 "$here/reboot_test.sh" "$root/reboot_test.sh"
@@ -214,6 +223,7 @@ build_initramfs() {
 		OVLVOL_BENCH_STALL_SECS=1
 		OVLVOL_BENCH_MOUNT8=/usr/libexec/ovlvol/mount
 		OVLVOL_BENCH_TRUE=/usr/libexec/ovlvol/true
+		OVLVOL_BENCH_VALGRIND=${vg_root:+/usr/bin/valgrind}
 		OVLVOL_BENCH_RUNS=1
 	EOF
 	(cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$out/initramfs.cpio"
@@ -251,6 +261,15 @@ ovlctl=${OVLCTL_BIN:-$build/ovlctl/ovlctl}
 [ -n "${OVLCTL_BIN:-}" ] || make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl" >&2
 make -s -C "$top/tools/ovlctl" OUTPUT="$build/ovlctl-fault" FAULT_POINTS=1 >&2
 log "ovlctl: $ovlctl; module: ${OVLVOL_KO:-built for $KVER}"
+# Without valgrind (no archive to fetch it from), the benchmark's
+# instruction counts skip; nothing else needs it
+vg_root=
+if vg=$("$here/kernel.sh" valgrind); then
+	eval "$vg"
+	vg_root=$VALGRIND_ROOT
+else
+	log "no valgrind for the guest: the benchmark's instruction counts will skip"
+fi
 build_initramfs
 
 truncate -s 512M "$out/ext4.img" "$out/xfs.img"
