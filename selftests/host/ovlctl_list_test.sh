@@ -41,7 +41,7 @@ fake_standard "$tmp"
 mkdir -p "$tmp/free/upper" "$tmp/free/work"
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 t json_default_columns 0 'golden list-default.json && quiet' -- -J list
 t json_all_columns 0 'golden list-all.json && quiet' -- \
 	-J list -o target,source,upper,work,lower,volatile,state,mntid,mntns,pid
@@ -78,6 +78,33 @@ if [ $rc = 0 ] && [ "$(cat "$tmp/out")" = "$(printf '%s\n' '/merged\x20-\x20over
 	echo "ok $n only_overlay_lines_parsed"
 else
 	echo "not ok $n only_overlay_lines_parsed"
+	echo "# exit $rc; stdout/stderr:"
+	sed 's/^/#  /' "$tmp/out" "$tmp/err"
+	failed=$((failed + 1))
+fi
+
+# An allocation that fails while reading a mountinfo (a 2 MB line, with
+# ASan's allocator returning NULL above 1 MB) is no end of file: ovlctl
+# fails, or reports the view unreadable, and never lists it without its
+# overlay
+mkdir -p "$tmp/m/proc"
+{
+	printf '1 0 8:1 / / rw - ext4 /dev/sda1 rw,x='
+	head -c 2000000 /dev/zero | tr '\0' a
+	echo
+	sed -n '/^53 /p' "$fixtures/mountinfo.decoys"
+} >"$tmp/big"
+fake_pid "$tmp/m/proc" 100 4026531840 "$tmp/d/root" "$tmp/big"
+n=$((n + 1))
+ASAN_OPTIONS=$ASAN_OPTIONS:allocator_may_return_null=1:max_allocation_size_mb=1 \
+	OVLCTL_PROC_ROOT=$tmp/m/proc "$ovlctl" list -n -r -o TARGET >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if { [ $rc = 1 ] && grep -q 'Cannot allocate memory' "$tmp/err"; } ||
+	{ [ $rc = 0 ] && { grep -q 'overlay\\x20z' "$tmp/out" ||
+		grep -q 'could not be looked into (e.g. pid 100' "$tmp/err"; }; }; then
+	echo "ok $n allocation_failure_is_not_eof"
+else
+	echo "not ok $n allocation_failure_is_not_eof"
 	echo "# exit $rc; stdout/stderr:"
 	sed 's/^/#  /' "$tmp/out" "$tmp/err"
 	failed=$((failed + 1))

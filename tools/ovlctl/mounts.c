@@ -422,23 +422,29 @@ static int add_overlay(struct scan *s, const struct rawmnt *r, int rootfd,
 static int mountinfo_error(struct libmnt_table *tb, const char *file, int line)
 {
 	(void)tb;
-	ovlctl_log(OVLCTL_DEBUG, "%s:%d: cannot parse", file, line);
+	/* @line counts the overlay lines alone (overlay_lines()) */
+	ovlctl_log(OVLCTL_DEBUG, "%s: overlay line %d: cannot parse", file,
+		   line);
 	return 1; /* skip the line, keep going */
 }
 
 /*
- * The lines of mountinfo stream @f that mount an overlay, into *@buf
- * (*@len bytes; malloc'd), for libmount to parse those alone. In
- * mountinfo a path or an option escapes its spaces (\040), so " - overlay "
- * occurs only where the optional fields end and the type is overlay; any
- * other line would be parsed only to be dropped, about 18,000 instructions
- * each (callgrind, libmount 2.38): most of a scan with many mounts. 0 or
- * a positive errno.
+ * The lines of mountinfo stream @f that may mount an overlay, into *@buf
+ * (*@len bytes; malloc'd), for libmount to parse those alone: any other
+ * line would be parsed only to be dropped, about 18,000 instructions each
+ * (callgrind, libmount 2.38), most of a scan with many mounts. The kernel
+ * ends the optional fields with " - " and the type, and escapes the spaces
+ * of paths and options (\040), so every overlay's line holds " - overlay ";
+ * a line that holds it and is not one, libmount parses and ovlctl drops.
+ * Each line kept starts with two numbers, as libmount's guess of the
+ * format (from its first line) wants for mountinfo: one it cannot parse
+ * is skipped, whatever its place. 0 or a positive errno.
  */
 static int overlay_lines(FILE *f, char **buf, size_t *len)
 {
 	FILE *out = open_memstream(buf, len);
 	char *line = NULL;
+	unsigned int a, b;
 	size_t cap = 0;
 	ssize_t n;
 	int err = 0;
@@ -448,11 +454,13 @@ static int overlay_lines(FILE *f, char **buf, size_t *len)
 	errno = 0;
 	while ((n = getline(&line, &cap, f)) > 0)
 		if (strstr(line, " - overlay ") &&
+		    sscanf(line, "%u %u", &a, &b) == 2 &&
 		    fwrite(line, 1, n, out) != (size_t)n) {
 			err = ENOMEM;
 			break;
 		}
-	if (!err && ferror(f))
+	/* getline() fails an allocation without the error flag: not EOF */
+	if (!err && !feof(f))
 		err = errno ?: EIO;
 	free(line);
 	if (fclose(out) && !err)
