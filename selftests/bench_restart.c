@@ -1073,6 +1073,7 @@ TEST_F_TIMEOUT(cost, instructions, 1800)
 	const char *enosys =
 		"valgrind fails a system call it makes: would count another path";
 	long long ir, ir_main, ir2, ir2_main;
+	bool has_main;
 
 	if (!vg)
 		SKIP(return,
@@ -1089,25 +1090,37 @@ TEST_F_TIMEOUT(cost, instructions, 1800)
 	}
 	COUNT(false, ir, version);
 	COUNT(true, ir_main, version);
-	bench_instr_line("ovlctl-version", ir, ir_main);
+	/* A stripped ovlctl (a package's) has no main() to count from */
+	has_main = ir_main > 0;
+	if (!has_main)
+		printf("# ovlctl has no symbols: no count inside main()\n");
+	bench_instr_line("ovlctl-version", ir, has_main ? ir_main : -1);
 	COUNT(false, ir, check);
-	COUNT(true, ir_main, check);
+	ir_main = -1;
+	if (has_main)
+		COUNT(true, ir_main, check);
 	bench_instr_line("ovlctl-check", ir, ir_main);
 	/*
-	 * mount and umount twice: counted in all, then inside main(); the
+	 * mount and umount: counted in all, then again inside main(); the
 	 * teardown unmounts whatever a failed count left
 	 */
 	self->mounted = 1;
 	COUNT(false, ir, mount);
 	COUNT(false, ir2, umount);
-	COUNT(true, ir_main, mount);
-	COUNT(true, ir2_main, umount);
+	ir_main = ir2_main = -1;
+	if (has_main) {
+		COUNT(true, ir_main, mount);
+		COUNT(true, ir2_main, umount);
+	}
 	self->mounted = 0;
 	bench_instr_line("ovlctl-mount", ir, ir_main);
 	bench_instr_line("ovlctl-umount", ir2, ir2_main);
 	/* What was counted ran: main() is part of the whole */
-	ASSERT_LT(0, ir_main);
-	ASSERT_LT(ir_main, ir);
+	ASSERT_LT(0, ir2);
+	if (has_main) {
+		ASSERT_LT(0, ir_main);
+		ASSERT_LT(ir_main, ir);
+	}
 }
 
 #undef COUNT
@@ -1288,8 +1301,9 @@ TEST_F_TIMEOUT(cost, inuse_scale, 3600)
 					  (char *const[]){ ovlctl, "check",
 							   "--work", p->work,
 							   NULL });
-			if (ret == -ENOSYS) {
-				printf("# valgrind cannot follow a system call of ovlctl's here: no count\n");
+			if (ret == -ENOSYS || (!ret && !ir)) {
+				/* or a stripped ovlctl: no main() */
+				printf("# no count inside ovlctl's main() here\n");
 				ret = 0;
 			} else if (!ret)
 				printf("# BENCH scale_instr cmd=ovlctl-check mounts=%d ns=%d ir_main=%lld\n",
