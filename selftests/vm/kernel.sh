@@ -227,7 +227,9 @@ valgrind_fetch() {
 			die "cannot download valgrind $pkgver"
 		dpkg-deb -x "$dir"/dl/valgrind_*.deb "$dir/root"
 		rm -rf "$dir/dl"
-		"$dir/root/usr/bin/valgrind.bin" --version >/dev/null 2>&1 ||
+		# its own tools, not a valgrind the host may have installed
+		VALGRIND_LIB=$dir/root/usr/libexec/valgrind \
+			"$dir/root/usr/bin/valgrind.bin" --tool=none /bin/true >/dev/null 2>&1 ||
 			die "valgrind $pkgver does not run here (its libc?)"
 		touch "$dir/.done"
 	fi
