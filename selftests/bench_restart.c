@@ -184,7 +184,7 @@ static int bench_run(double *ms, char *const argv[])
 #define RUN(ms, ...) bench_run(ms, (char *const[]){ __VA_ARGS__, NULL })
 
 #define BENCH_CG_OUT "/tmp/bench.callgrind"
-#define BENCH_CG_ERR "/tmp/bench.callgrind.err"
+#define BENCH_CG_LOG "/tmp/bench.callgrind.log"
 
 /*
  * The instructions @argv executes, counted by callgrind under valgrind
@@ -199,11 +199,11 @@ static int bench_instr(const char *vg, bool in_main, long long *ir,
 		       char *const argv[])
 {
 	char *args[40] = { (char *)vg, "--tool=callgrind",
-			   "--callgrind-out-file=" BENCH_CG_OUT };
-	posix_spawn_file_actions_t fa;
-	int n = 3, i, st, ret;
+			   "--callgrind-out-file=" BENCH_CG_OUT,
+			   "--log-file=" BENCH_CG_LOG };
+	struct bench_proc pr;
+	int n = 4, i, st, ret;
 	char line[256];
-	pid_t pid;
 	FILE *f;
 
 	if (in_main)
@@ -215,36 +215,22 @@ static int bench_instr(const char *vg, bool in_main, long long *ir,
 	}
 	args[n] = NULL;
 	unlink(BENCH_CG_OUT);
-	ret = posix_spawn_file_actions_init(&fa);
-	if (ret)
-		return -ret;
-	ret = posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
-					       0);
-	if (!ret)
-		ret = posix_spawn_file_actions_addopen(
-			&fa, 2, BENCH_CG_ERR, O_WRONLY | O_CREAT | O_TRUNC,
-			0644);
-	if (!ret)
-		ret = posix_spawn(&pid, vg, &fa, NULL, args, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (ret)
-		return -ret;
-	if (waitpid(pid, &st, 0) != pid)
-		return -errno;
-	/* valgrind says so on stderr, and fails the call with ENOSYS */
-	if (!ovlvol_test_sh("grep -q 'unhandled .* syscall' " BENCH_CG_ERR))
+	unlink(BENCH_CG_LOG);
+	st = bench_spawn(&pr, args);
+	if (st < 0)
+		return st;
+	/* "--PID-- WARNING: unhandled amd64-linux syscall: N" */
+	if (!ovlvol_test_sh("grep -q 'unhandled .* syscall' " BENCH_CG_LOG))
 		return -ENOSYS;
 	f = fopen(BENCH_CG_OUT, "re");
 	if (!f)
 		return -errno;
 	ret = -ENODATA;
-	while (fgets(line, sizeof(line), f))
+	while (ret && fgets(line, sizeof(line), f))
 		if (sscanf(line, "summary: %lld", ir) == 1)
 			ret = 0;
 	fclose(f);
-	if (ret)
-		return ret;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ret ? ret : st;
 }
 
 /* The valgrind to count with (OVLVOL_BENCH_VALGRIND), or NULL */
@@ -1043,11 +1029,6 @@ static void bench_instr_line(const char *cmd, long long ir, long long ir_main)
 }
 
 /*
- * What ovlctl's commands execute, in instructions (callgrind), in all and
- * inside main(): a verdict's own work, apart from the start-up any
- * program linked to the same libraries pays. Deterministic, so one run.
- */
-/*
  * Count @argv into @ir; a valgrind that fails one of its system calls
  * would count another path: skip
  */
@@ -1059,6 +1040,11 @@ static void bench_instr_line(const char *cmd, long long ir, long long ir_main)
 		ASSERT_EQ(0, ret_);                                \
 	} while (0)
 
+/*
+ * What ovlctl's commands execute, in instructions (callgrind), in all and
+ * inside main(): a verdict's own work, apart from the start-up any
+ * program linked to the same libraries pays. Deterministic, so one run.
+ */
 TEST_F_TIMEOUT(cost, instructions, 1800)
 {
 	char *dyntrue = getenv("OVLVOL_BENCH_TRUE");
