@@ -1758,6 +1758,48 @@ TEST_F(cli, discard_on_invalid)
 }
 
 /*
+ * --on-invalid=discard emptied the pair, then the mount failed (here: the
+ * target is a file, which mount(2) finds out after overlayfs set up its
+ * work dir): the error says the upper is gone, not that nothing was
+ * changed, and the pair is not refused for it. overlayfs left its marker,
+ * so the next verdict reuses the empty upper (the checkpoint of the failed
+ * first mount predates the marker); without a marker it would be fresh.
+ */
+TEST_F(cli, discard_then_mount_fails)
+{
+	struct ovl_case_env *e = &self->e;
+	struct ovl_volatile_ckpt orig;
+	struct rs_manifest m;
+	char file[PATH_MAX];
+
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(sizeof(orig),
+		  rs_ckpt_read(e, e->l.work, &orig, sizeof(orig)));
+	rs_forge(_metadata, e, &orig, OVL_ACT_FORGE_NONCE);
+	ASSERT_EQ(0, vt_join(file, e->l.base, "target-file"));
+	ASSERT_EQ(0, vt_write_file(e->l.base, "target-file", "f"));
+
+	ASSERT_EQ(1, OVLCTL("-J", "mount", "--on-invalid=discard", "--work",
+			    e->l.work, file))
+	RS_LOG_LAST;
+	EXPECT_TRUE(strstr(rs_last.out, "discarded before the mount"))
+	RS_LOG_LAST;
+	EXPECT_FALSE(strstr(rs_last.out, "nothing was changed"))
+	RS_LOG_LAST;
+	EXPECT_FALSE(vt_exists(e->l.upper, "a"));
+	EXPECT_FALSE(vt_exists(e->l.upper, "tree"));
+	EXPECT_EQ(0, rs_is_mounted(file, NULL, 0));
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "check", "--lower", e->l.lower, "--upper",
+			 e->l.upper, "--work", e->l.work))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(
+		rs_last.out, "verdict",
+		vt_exists(e->l.work, OVL_VOLATILE_DIR) ? "reuse" : "fresh"))
+	RS_LOG_LAST;
+}
+
+/*
  * --on-invalid=discard empties the dirs the verdict looked at, never what
  * a recorded path names later: the recorded upper moved away and another
  * dir (someone else's) took its path. Nothing of it may go.

@@ -607,9 +607,17 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 	"may be missing: mount it through ovlctl only): "
 
 /*
+ * What a mount that failed after --on-invalid=discard emptied the pair
+ * says: its upper is gone, whatever the mount did not do
+ */
+#define DISCARDED_BEFORE \
+	"the pair was discarded before the mount: its upper is empty now"
+
+/*
  * The mount failed: take back what was done for it, so that the pair is as
  * the verdict found it. Fresh: the spec and the module's checkpoint just
- * written (a plain first mount follows or not, as before). A reuse with
+ * written (a plain first mount follows or not, as before), unless
+ * overlayfs left its marker. A reuse with
  * the module: the stock marker removed, made again (stock overlayfs then
  * refuses as before; ovlctl's checkpoint on the workdir was never touched).
  */
@@ -619,8 +627,22 @@ static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 	int fd, err = 0;
 
 	if (fresh) {
-		/* A sealed pair keeps the spec it had; a new pair gets none */
-		err = ovlctl_spec_restore(st->work_fd, saved);
+		/*
+		 * A sealed pair keeps the spec it had; a new pair gets none.
+		 * The module's checkpoint stays when a marker is there now:
+		 * overlayfs made it before the mount failed (say, on the
+		 * target), or a plain mount did since the verdict. Either
+		 * came after the checkpoint's baseline, which covers it;
+		 * without the checkpoint the pair would be refused.
+		 */
+		struct stat sb;
+		bool keep = want_volatile &&
+			    st->authority == OVLCTL_AUTH_MODULE &&
+			    !fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,
+				     AT_SYMLINK_NOFOLLOW) &&
+			    S_ISDIR(sb.st_mode);
+
+		err = ovlctl_spec_restore(st->work_fd, saved, keep);
 	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {
 		/*
 		 * overlayfs' read-only fallback has removed work/ itself:
@@ -807,8 +829,10 @@ int cmd_mount(int argc, char **argv)
 			/* Neither a spec nor a checkpoint of a mount never made */
 			undo_mount_prep(&st, true, o.want_volatile, &saved);
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
-					  "recording %s on %s: %s", what,
-					  st.spec.work.path, strerror(-ret));
+					  "recording %s on %s: %s%s%s", what,
+					  st.spec.work.path, strerror(-ret),
+					  discarded ? "; " : "",
+					  discarded ? DISCARDED_BEFORE : "");
 			goto out;
 		}
 		if (o.want_volatile && st.authority == OVLCTL_AUTH_NONE)
@@ -837,9 +861,13 @@ int cmd_mount(int argc, char **argv)
 		u = undo_mount_prep(&st, fresh, o.want_volatile, &saved);
 		ret = ovlctl_fail(
 			ret == -EBUSY ? OVLCTL_EXIT_BUSY : OVLCTL_EXIT_ERROR,
-			"mount: %s (see the kernel log for overlayfs' reason); %s%s",
-			strerror(-ret), u ? UNDO_FAILED : "nothing was changed",
-			u ? strerror(-u) : "");
+			"mount: %s (see the kernel log for overlayfs' reason); %s%s%s%s",
+			strerror(-ret),
+			u	  ? UNDO_FAILED :
+			discarded ? DISCARDED_BEFORE :
+				    "nothing was changed",
+			u ? strerror(-u) : "", u && discarded ? "; " : "",
+			u && discarded ? DISCARDED_BEFORE : "");
 		goto out;
 	}
 	/*
@@ -855,14 +883,19 @@ int cmd_mount(int argc, char **argv)
 		r = umount_target(target);
 		u = r ? 0 :
 			undo_mount_prep(&st, fresh, o.want_volatile, &saved);
-		ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
-				  r ? "%s %s, and unmounting it failed: %s" :
-				      "%s %s; unmounted it%s%s",
-				  target, why,
-				  r ? strerror(-r) :
-				  u ? "; " UNDO_FAILED :
-				      "",
-				  u ? strerror(-u) : "");
+		ret = ovlctl_fail(
+			OVLCTL_EXIT_ERROR,
+			r ? "%s %s, and unmounting it failed: %s%s%s%s" :
+			    "%s %s; unmounted it%s%s%s%s",
+			target, why,
+			r ? strerror(-r) :
+			u ? "; " UNDO_FAILED :
+			    "",
+			r ? "" :
+			u ? strerror(-u) :
+			    "",
+			discarded ? "; " : "",
+			discarded ? DISCARDED_BEFORE : "");
 		goto out;
 	}
 	if (!ovlctl.quiet && !ovlctl.json)

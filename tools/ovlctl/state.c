@@ -271,14 +271,18 @@ int ovlctl_spec_save(int work_fd, bool userxattr, struct ovlctl_saved *saved)
 	return 0;
 }
 
-int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved)
+int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved,
+			bool keep_ckpt)
 {
-	int err = ovlctl_ckpt_remove(work_fd, saved->userxattr);
+	int err = keep_ckpt ? 0 : ovlctl_ckpt_remove(work_fd, saved->userxattr);
 
 	if (err)
 		return err;
-	if (!saved->len)
+	if (!saved->len && !keep_ckpt)
 		return ovlctl_forget(work_fd);
+	if (!saved->len)
+		return ovlctl_removexattr_present(work_fd,
+						  spec_xattr(saved->userxattr));
 	if (fsetxattr(work_fd, spec_xattr(saved->userxattr), saved->buf,
 		      saved->len, 0))
 		return -errno;
@@ -738,6 +742,20 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 		return err;
 
 	/*
+	 * The upper's identity and errseq before anything else is looked at:
+	 * a first mount's checkpoint records them, so they must predate the
+	 * in-use check and the marker seen absent. A volatile mount that
+	 * bypasses ovlctl and slips in after those looks (stock overlayfs
+	 * lets it while there is no marker) then writes only after this
+	 * baseline, and an error of its data still refuses the pair later.
+	 */
+	if (st->authority != OVLCTL_AUTH_NONE) {
+		err = ovlctl_ident(st->authority, st->upper_fd, &in->live);
+		if (err)
+			return authority_failed(st, st->spec.upper.path, err);
+	}
+
+	/*
 	 * The kernel's own lock first, where the ovlvol module can read it:
 	 * exact, also for an overlay lazily unmounted or held only in another
 	 * mount namespace. It misses an index=off mount that shares the dirs
@@ -778,11 +796,6 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	err = read_checkpoints(st);
 	if (err)
 		return err;
-	if (st->authority != OVLCTL_AUTH_NONE) {
-		err = ovlctl_ident(st->authority, st->upper_fd, &in->live);
-		if (err)
-			return authority_failed(st, st->spec.upper.path, err);
-	}
 	st->verdict = ovlctl_verdict(in);
 	return OVLCTL_EXIT_OK;
 err_rec:
