@@ -1758,6 +1758,62 @@ TEST_F(cli, discard_on_invalid)
 }
 
 /*
+ * A volatile mount that bypasses ovlctl (no lock) comes in after discard
+ * checked that nothing uses the pair and before it empties it (the
+ * FAULT_POINTS build, stopped there), and writes. The walk removes the
+ * stock marker that mount made: discard puts it back and exits 5, so that
+ * once that mount is gone the pair is refused, never taken as fresh.
+ */
+TEST_F(cli, discard_used_while_emptied)
+{
+	static const char fault_bin[] = "/usr/sbin/ovlctl-fault";
+	struct ovl_case_env *e = &self->e;
+	int st, devnull;
+	pid_t pid;
+
+	if (access(fault_bin, X_OK))
+		SKIP(return, "no %s (ovlctl's FAULT_POINTS build) here",
+			   fault_bin);
+	ASSERT_EQ(0, vt_write_file(e->l.upper, "old", "o"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (devnull < 0 || dup2(devnull, 1) < 0)
+			_exit(126);
+		setenv("OVLCTL_FAULT", "stop:discard-walk", 1);
+		execl(fault_bin, "ovlctl", "discard", e->l.upper, e->l.work,
+		      (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	/* In the window: a plain volatile mount, and a write through it */
+	EXPECT_EQ(0, ovl_case_mount(e, e->l.merged, e->l.work, "volatile"));
+	EXPECT_EQ(0, vt_write_file(e->l.merged, "new", "n"));
+	ASSERT_EQ(0, kill(pid, SIGCONT));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(RS_EXIT_BUSY, WEXITSTATUS(st));
+	EXPECT_TRUE(vt_exists(e->l.work, OVL_VOLATILE_DIR));
+	ASSERT_EQ(0, umount(e->l.merged));
+
+	ASSERT_EQ(RS_EXIT_NOT_REUSABLE,
+		  OVLCTL("-J", "check", "--lower", e->l.lower, "--upper",
+			 e->l.upper, "--work", e->l.work))
+	RS_LOG_LAST;
+	/* Discarded again, now unused: a first mount */
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("discard", e->l.upper, e->l.work))
+	RS_LOG_LAST;
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "check", "--lower", e->l.lower, "--upper",
+			 e->l.upper, "--work", e->l.work))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "fresh"))
+	RS_LOG_LAST;
+}
+
+/*
  * --on-invalid=discard emptied the pair, then the mount failed (here: the
  * target is a file, which mount(2) finds out after overlayfs set up its
  * work dir): the error says the upper is gone, not that nothing was

@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 #include <linux/openat2.h>
 
+#include "core.h"
 #include "ovlctl.h"
 
 /*
@@ -335,6 +336,78 @@ static int check_top(int fd, const char *what, struct statx *stx)
 	return 0;
 }
 
+int ovlctl_put_marker(int work_fd)
+{
+	int fd;
+
+	if ((mkdirat(work_fd, "work", 0) && errno != EEXIST) ||
+	    (mkdirat(work_fd, OVLCTL_INCOMPAT_DIR, 0700) && errno != EEXIST) ||
+	    (mkdirat(work_fd, OVLCTL_MARKER_DIR, 0700) && errno != EEXIST))
+		return -errno;
+	fd = openat(work_fd, OVLCTL_MARKER_FILE,
+		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* Does the dir @fd hold anything? 1, 0 or -errno. */
+static int holds_something(int fd)
+{
+	char **names;
+	size_t n;
+	int err = read_names(fd, &names, &n);
+
+	free_names(names, n);
+	return err ? err : n > 0;
+}
+
+/*
+ * The callers checked that no overlay uses the pair, but a mount that
+ * bypasses ovlctl (no lock) may have come in since: the walk then removed
+ * the stock marker it made, and maybe not all it wrote. Once emptied, the
+ * pair must be empty and unused; if not, put the marker back, so that it
+ * is refused (a marker without a checkpoint) until it is discarded again.
+ * 0, or -EBUSY (the marker back), or -errno.
+ */
+static int used_meanwhile(int upper_fd, int work_fd, const struct stat *us,
+			  const struct stat *ws)
+{
+	struct ovlctl_dirid uid = { .valid = true,
+				    .dev = us->st_dev,
+				    .ino = us->st_ino },
+			    wid = { .valid = true,
+				    .dev = ws->st_dev,
+				    .ino = ws->st_ino };
+	int used, err;
+
+	used = ovlctl_kernel_in_use(upper_fd) > 0 ||
+	       ovlctl_kernel_in_use(work_fd) > 0;
+	if (!used)
+		used = holds_something(upper_fd);
+	if (!used)
+		used = holds_something(work_fd);
+	if (!used)
+		used = ovlctl_dir_in_use(&uid, NULL);
+	if (!used)
+		used = ovlctl_dir_in_use(&wid, NULL);
+	if (!used)
+		return 0;
+	err = ovlctl_put_marker(work_fd);
+	if (err)
+		ovlctl_log(
+			OVLCTL_WARN,
+			"the pair was used while it was emptied, and putting the stock marker back failed: %s",
+			strerror(-err));
+	else if (used < 0)
+		ovlctl_log(
+			OVLCTL_WARN,
+			"cannot tell whether the pair was used while it was emptied (%s): the stock marker is back",
+			strerror(-used));
+	return err ? err : used > 0 ? -EBUSY : used;
+}
+
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 {
 	struct statx u, wk;
@@ -368,6 +441,7 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 		return err;
 	}
 	w.dev = stx_dev(&u);
+	ovlctl_fault_point("discard-walk", work_fd);
 	/*
 	 * Check both trees before removing anything; then empty the upper
 	 * first and the workdir last, so that if we are interrupted the
@@ -392,7 +466,11 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 			ovlctl_log(OVLCTL_WARN, "nothing was removed");
 	}
 	/* An empty pair has nothing to reuse: drop ovlctl's own records. */
-	return err ? err : ovlctl_forget(work_fd);
+	if (!err)
+		err = ovlctl_forget(work_fd);
+	if (!err)
+		err = used_meanwhile(upper_fd, work_fd, &us, &ws);
+	return err;
 }
 
 static int open_top(const char *path, const char *what)
@@ -555,8 +633,11 @@ int cmd_discard(int argc, char **argv)
 		goto out;
 	ret = ovlctl_discard_pair_fd(ufd, wfd);
 	if (ret) {
-		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard %s %s: %s", upper,
-				  work, strerror(-ret));
+		ret = ovlctl_fail(ret == -EBUSY ? OVLCTL_EXIT_BUSY :
+						  OVLCTL_EXIT_ERROR,
+				  "discard %s %s: %s", upper, work,
+				  ret == -EBUSY ? OVLCTL_USED_WHILE_EMPTIED :
+						  strerror(-ret));
 		goto out;
 	}
 	if (ovlctl.json) {

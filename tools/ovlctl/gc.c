@@ -263,7 +263,9 @@ static void sweep_pair(struct pair *p, int ufd, int wfd, bool userxattr,
 		ret = ovlctl_discard_pair_fd(ufd, wfd);
 		if (ret) {
 			set(p, "stale", "failed", ovlctl_reason_name(r),
-			    OVLCTL_EXIT_ERROR, "discard: %s", strerror(-ret));
+			    OVLCTL_EXIT_ERROR, "discard: %s",
+			    ret == -EBUSY ? OVLCTL_USED_WHILE_EMPTIED :
+					    strerror(-ret));
 			break;
 		}
 		p->action = "discarded";

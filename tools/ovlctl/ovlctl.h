@@ -241,9 +241,31 @@ int ovlctl_forget(int work_fd);
 /*
  * The same on dirs already open (O_RDONLY | O_DIRECTORY): refuses (-EINVAL)
  * a pair on two filesystems, nested dirs, the same dir twice, or a mount
- * root; -EXDEV when a mount point is found inside. 0 or -errno.
+ * root; -EXDEV when a mount point is found inside. -EBUSY when the pair
+ * was used while it was emptied (a mount that bypassed ovlctl): the stock
+ * marker is then put back. 0 or -errno.
  */
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd);
+/* What a discard's -EBUSY means */
+#define OVLCTL_USED_WHILE_EMPTIED                                         \
+	"the pair was used while it was emptied (a mount that bypassed "  \
+	"ovlctl): the stock marker is back; discard it again once it is " \
+	"unmounted"
+/* discard.c: make the stock marker in the workdir @work_fd. 0 or -errno. */
+int ovlctl_put_marker(int work_fd);
+/*
+ * lock.c: in a test build (make FAULT_POINTS=1) only, crash the machine at
+ * @name, or stop this process there (SIGSTOP), when OVLCTL_FAULT says so.
+ */
+#ifdef OVLCTL_FAULT_POINTS
+void ovlctl_fault_point(const char *name, int fd);
+#else
+static inline void ovlctl_fault_point(const char *name, int fd)
+{
+	(void)name;
+	(void)fd;
+}
+#endif
 /*
  * Open the single component @name under @dfd without following a symlink,
  * magic link or crossing a mount (openat2 RESOLVE_BENEATH |

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -366,41 +365,6 @@ out:
 	return ret;
 }
 
-#ifdef OVLCTL_FAULT_POINTS
-/*
- * A test build only (make FAULT_POINTS=1, selftests/vm/fault_guest.sh):
- * crash the machine at @name when OVLCTL_FAULT says so, after making what
- * ovlctl did so far durable on @fd's filesystem, the worst case for the
- * next boot.
- * Nothing else is synced: the page cache of every other filesystem is lost.
- */
-static void fault_point(const char *name, int fd)
-{
-	const char *want = getenv("OVLCTL_FAULT");
-	int trigger;
-
-	if (!want || strcmp(want, name))
-		return;
-	if (syncfs(fd))
-		ovlctl_log(OVLCTL_WARN, "fault %s: syncfs: %s", name,
-			   strerror(errno));
-	/* sysrq-b, or where the kernel has no sysrq, reboot(2) unsynced */
-	trigger = open("/proc/sysrq-trigger", O_WRONLY);
-	if (trigger < 0 || write(trigger, "b", 1) != 1)
-		reboot(RB_AUTOBOOT);
-	sleep(5);
-	ovlctl_log(OVLCTL_ERROR, "fault %s: the machine did not crash: %s",
-		   name, strerror(errno));
-	_exit(OVLCTL_EXIT_ERROR);
-}
-#else
-static inline void fault_point(const char *name, int fd)
-{
-	(void)name;
-	(void)fd;
-}
-#endif
-
 /* Remove the stock marker: work/incompat/volatile/dirty, then the dir. */
 static int remove_marker(int work_fd)
 {
@@ -624,7 +588,7 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 			   bool want_volatile, const struct ovlctl_saved *saved)
 {
-	int fd, err = 0;
+	int err = 0;
 
 	if (fresh) {
 		/*
@@ -648,20 +612,7 @@ static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 		 * overlayfs' read-only fallback has removed work/ itself:
 		 * the marker goes back all the same
 		 */
-		if ((mkdirat(st->work_fd, "work", 0) && errno != EEXIST) ||
-		    (mkdirat(st->work_fd, OVLCTL_INCOMPAT_DIR, 0700) &&
-		     errno != EEXIST) ||
-		    (mkdirat(st->work_fd, OVLCTL_MARKER_DIR, 0700) &&
-		     errno != EEXIST))
-			err = -errno;
-		fd = err ? -1 :
-			   openat(st->work_fd, OVLCTL_MARKER_FILE,
-				  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-				  0600);
-		if (!err && fd < 0)
-			err = -errno;
-		if (fd >= 0)
-			close(fd);
+		err = ovlctl_put_marker(st->work_fd);
 	}
 	if (err)
 		ovlctl_log(OVLCTL_ERROR, "undoing the preparation of %s: %s",
@@ -785,8 +736,12 @@ int cmd_mount(int argc, char **argv)
 		/* The dirs the verdict looked at, not their paths again. */
 		ret = ovlctl_discard_pair_fd(st.upper_fd, st.work_fd);
 		if (ret) {
-			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard: %s",
-					  strerror(-ret));
+			ret = ovlctl_fail(ret == -EBUSY ? OVLCTL_EXIT_BUSY :
+							  OVLCTL_EXIT_ERROR,
+					  "discard: %s",
+					  ret == -EBUSY ?
+						  OVLCTL_USED_WHILE_EMPTIED :
+						  strerror(-ret));
 			goto out;
 		}
 		/* Discard dropped the recorded spec: name the layers again. */
@@ -848,7 +803,7 @@ int cmd_mount(int argc, char **argv)
 					  strerror(-ret));
 			goto out;
 		}
-		fault_point("marker-removed", st.work_fd);
+		ovlctl_fault_point("marker-removed", st.work_fd);
 	}
 	ovlctl_log(OVLCTL_INFO, "mount -t overlay -o %s overlay %s", opts,
 		   target);
