@@ -1439,12 +1439,24 @@ TEST_F_TIMEOUT(space, project_quota, 600)
  * What the oracle reads: reuses, discards (also one made by a mount that
  * then failed) and spoiling plain mounts; the rest explains a failure.
  */
-enum { EV_REUSE, EV_DISCARD, EV_SPOIL, EV_FRESH, EV_FAILED, EV_PLAIN };
+enum {
+	EV_REUSE,
+	EV_DISCARD,
+	EV_SPOIL,
+	EV_FRESH,
+	EV_FAILED,
+	EV_PLAIN,
+	EV_FAILED_MOUNT,
+};
 
 static const char *const race_ev_name[] = {
-	"ovlctl reuse",		 "discard",
-	"plain mount, spoiling", "ovlctl fresh",
-	"ovlctl mount failed",	 "plain mount, not spoiling",
+	"ovlctl reuse",
+	"discard",
+	"plain mount, spoiling",
+	"ovlctl fresh",
+	"ovlctl mount failed",
+	"plain mount, not spoiling",
+	"ovlctl mount failed in mount(2) or after it",
 };
 
 struct race_event {
@@ -1664,8 +1676,12 @@ static void race_caller(struct race_shared *sh, struct fio_pair *p,
 				race_log(sh, EV_DISCARD, k, who, st, t0,
 					 fio_now());
 			} else {
-				race_log(sh, EV_FAILED, k, who, st, t0,
-					 fio_now());
+				/* It got as far as mount(2) and failed */
+				int m = strstr(r->out, "see the kernel log") ||
+					strstr(r->out, "unmount");
+
+				race_log(sh, m ? EV_FAILED_MOUNT : EV_FAILED, k,
+					 who, st, t0, fio_now());
 			}
 		} else if (op < 6) {
 			const char *a[4] = { "umount" };
@@ -1846,11 +1862,11 @@ static void race_watch(struct race_shared *sh, struct fio_pair *p)
 
 /*
  * An ovlctl mount of the pair was under way when the plain mount returned
- * and mounted fresh or failed (not refused or busy: those write nothing):
- * a checkpoint it wrote after that look was sampled before it (ovlctl
- * reads the upper's errseq before it looks for the marker, and a first
- * mount that failed keeps its checkpoint when a marker is there), so it
- * covers the plain mount's writes.
+ * and mounted fresh or failed in (or after) its mount(2), after writing
+ * its checkpoint: that checkpoint was sampled before the plain mount
+ * returned (ovlctl reads the upper's errseq before it looks for the
+ * marker, and a first mount that failed keeps its checkpoint when a marker
+ * is there), so it covers the plain mount's writes.
  */
 static int race_covered(const struct race_shared *sh,
 			const struct race_event *s)
@@ -1861,8 +1877,7 @@ static int race_covered(const struct race_shared *sh,
 		const struct race_event *e = &sh->ev[i];
 
 		if (e->pair == s->pair &&
-		    (e->type == EV_FRESH ||
-		     (e->type == EV_FAILED && e->st == FIO_EXIT_ERROR)) &&
+		    (e->type == EV_FRESH || e->type == EV_FAILED_MOUNT) &&
 		    e->t0 < s->t1 && e->t1 > s->t1)
 			return 1;
 	}

@@ -369,7 +369,7 @@ static int holds_something(int fd)
  * the stock marker it made, and maybe not all it wrote. Once emptied, the
  * pair must be empty and unused; if not, put the marker back, so that it
  * is refused (a marker without a checkpoint) until it is discarded again.
- * 0, or -EBUSY (the marker back), or -errno.
+ * 0, or OVLCTL_DISCARD_USED (the marker back), or -errno.
  */
 static int used_meanwhile(int upper_fd, int work_fd, const struct stat *us,
 			  const struct stat *ws)
@@ -405,7 +405,7 @@ static int used_meanwhile(int upper_fd, int work_fd, const struct stat *us,
 			OVLCTL_WARN,
 			"cannot tell whether the pair was used while it was emptied (%s): the stock marker is back",
 			strerror(-used));
-	return err ? err : used > 0 ? -EBUSY : used;
+	return err ? err : used > 0 ? OVLCTL_DISCARD_USED : used;
 }
 
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
@@ -464,6 +464,14 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 		err = empty_dir(work_fd, "workdir", &w);
 		if (err && w.dry)
 			ovlctl_log(OVLCTL_WARN, "nothing was removed");
+		/*
+		 * Stopped in the workdir, the marker perhaps gone (or one a
+		 * plain mount made meanwhile): put it back, so that the
+		 * half-emptied pair stays refused until a discard succeeds.
+		 */
+		if (err && !w.dry && ovlctl_put_marker(work_fd))
+			ovlctl_log(OVLCTL_WARN,
+				   "putting the stock marker back failed");
 	}
 	/* An empty pair has nothing to reuse: drop ovlctl's own records. */
 	if (!err)
@@ -633,11 +641,11 @@ int cmd_discard(int argc, char **argv)
 		goto out;
 	ret = ovlctl_discard_pair_fd(ufd, wfd);
 	if (ret) {
-		ret = ovlctl_fail(ret == -EBUSY ? OVLCTL_EXIT_BUSY :
-						  OVLCTL_EXIT_ERROR,
-				  "discard %s %s: %s", upper, work,
-				  ret == -EBUSY ? OVLCTL_USED_WHILE_EMPTIED :
-						  strerror(-ret));
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard %s %s: %s", upper,
+				  work,
+				  ret == OVLCTL_DISCARD_USED ?
+					  OVLCTL_USED_WHILE_EMPTIED :
+					  strerror(-ret));
 		goto out;
 	}
 	if (ovlctl.json) {

@@ -241,16 +241,16 @@ int ovlctl_forget(int work_fd);
 /*
  * The same on dirs already open (O_RDONLY | O_DIRECTORY): refuses (-EINVAL)
  * a pair on two filesystems, nested dirs, the same dir twice, or a mount
- * root; -EXDEV when a mount point is found inside. -EBUSY when the pair
- * was used while it was emptied (a mount that bypassed ovlctl): the stock
- * marker is then put back. 0 or -errno.
+ * root; -EXDEV when a mount point is found inside. OVLCTL_DISCARD_USED
+ * when the pair was used while it was emptied (a mount that bypassed
+ * ovlctl): the stock marker is then put back, as it is when emptying the
+ * workdir failed. 0 or -errno.
  */
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd);
-/* What a discard's -EBUSY means */
-#define OVLCTL_USED_WHILE_EMPTIED                                         \
-	"the pair was used while it was emptied (a mount that bypassed "  \
-	"ovlctl): the stock marker is back; discard it again once it is " \
-	"unmounted"
+/* ovlctl_discard_pair_fd(): used while it was emptied, and what it means */
+#define OVLCTL_DISCARD_USED 1
+#define OVLCTL_USED_WHILE_EMPTIED \
+	"an overlay used the pair while it was emptied (a mount that bypassed ovlctl, or one its in-use check could not see): the stock marker is back; discard it again once that is unmounted"
 /* discard.c: make the stock marker in the workdir @work_fd. 0 or -errno. */
 int ovlctl_put_marker(int work_fd);
 /*

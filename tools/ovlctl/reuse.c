@@ -577,36 +577,43 @@ static int keep_layers(struct ovlctl_pair_opts *o,
 #define DISCARDED_BEFORE \
 	"the pair was discarded before the mount: its upper is empty now"
 
+/* What a failed first mount that keeps its records says */
+#define KEPT_RECORDS                                                      \
+	"overlayfs had made its marker: the spec and checkpoint of this " \
+	"first mount stay, so the pair is reusable"
+
 /*
  * The mount failed: take back what was done for it, so that the pair is as
  * the verdict found it. Fresh: the spec and the module's checkpoint just
  * written (a plain first mount follows or not, as before), unless
- * overlayfs left its marker. A reuse with
- * the module: the stock marker removed, made again (stock overlayfs then
- * refuses as before; ovlctl's checkpoint on the workdir was never touched).
+ * overlayfs left its marker (*@kept). A reuse with the module: the stock
+ * marker removed, made again (stock overlayfs then refuses as before;
+ * ovlctl's checkpoint on the workdir was never touched).
  */
 static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
-			   bool want_volatile, const struct ovlctl_saved *saved)
+			   bool want_volatile, const struct ovlctl_saved *saved,
+			   bool *kept)
 {
+	struct stat sb;
 	int err = 0;
 
+	*kept = false;
 	if (fresh) {
 		/*
 		 * A sealed pair keeps the spec it had; a new pair gets none.
-		 * The module's checkpoint stays when a marker is there now:
+		 * Both records of this mount stay when a marker is there now:
 		 * overlayfs made it before the mount failed (say, on the
 		 * target), or a plain mount did since the verdict. Either
-		 * came after the checkpoint's baseline, which covers it;
-		 * without the checkpoint the pair would be refused.
+		 * came after the checkpoint's baseline, which covers it, and
+		 * the spec names the layers it was made for; without them the
+		 * pair would be refused (a marker without a checkpoint).
 		 */
-		struct stat sb;
-		bool keep = want_volatile &&
-			    st->authority == OVLCTL_AUTH_MODULE &&
-			    !fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,
-				     AT_SYMLINK_NOFOLLOW) &&
-			    S_ISDIR(sb.st_mode);
-
-		err = ovlctl_spec_restore(st->work_fd, saved, keep);
+		*kept = want_volatile && st->authority == OVLCTL_AUTH_MODULE &&
+			!fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,
+				 AT_SYMLINK_NOFOLLOW) &&
+			S_ISDIR(sb.st_mode);
+		if (!*kept)
+			err = ovlctl_spec_restore(st->work_fd, saved);
 	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {
 		/*
 		 * overlayfs' read-only fallback has removed work/ itself:
@@ -618,6 +625,20 @@ static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 		ovlctl_log(OVLCTL_ERROR, "undoing the preparation of %s: %s",
 			   st->spec.work.path, strerror(-err));
 	return err;
+}
+
+/* What a failed mount left of the pair, for its error */
+static void left_note(char *buf, size_t len, int undo_err, bool kept,
+		      bool discarded)
+{
+	snprintf(buf, len, "%s%s%s%s",
+		 undo_err  ? UNDO_FAILED :
+		 kept	   ? KEPT_RECORDS :
+		 discarded ? "" :
+			     "nothing was changed",
+		 undo_err ? strerror(-undo_err) : "",
+		 discarded && (undo_err || kept) ? "; " : "",
+		 discarded ? DISCARDED_BEFORE : "");
 }
 
 static const char mount_usage[] =
@@ -636,7 +657,8 @@ int cmd_mount(int argc, char **argv)
 	/* What a mount that fails must put back (static: 64 KiB) */
 	static struct ovlctl_saved saved;
 	const char *what, *why;
-	bool rdonly = false;
+	bool rdonly = false, kept_rec;
+	char note[512];
 	int u;
 	struct ovlctl_state st;
 	char *target, *opts = NULL, **kept = NULL;
@@ -736,10 +758,8 @@ int cmd_mount(int argc, char **argv)
 		/* The dirs the verdict looked at, not their paths again. */
 		ret = ovlctl_discard_pair_fd(st.upper_fd, st.work_fd);
 		if (ret) {
-			ret = ovlctl_fail(ret == -EBUSY ? OVLCTL_EXIT_BUSY :
-							  OVLCTL_EXIT_ERROR,
-					  "discard: %s",
-					  ret == -EBUSY ?
+			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard: %s",
+					  ret == OVLCTL_DISCARD_USED ?
 						  OVLCTL_USED_WHILE_EMPTIED :
 						  strerror(-ret));
 			goto out;
@@ -782,7 +802,8 @@ int cmd_mount(int argc, char **argv)
 		}
 		if (ret) {
 			/* Neither a spec nor a checkpoint of a mount never made */
-			undo_mount_prep(&st, true, o.want_volatile, &saved);
+			undo_mount_prep(&st, true, o.want_volatile, &saved,
+					&kept_rec);
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR,
 					  "recording %s on %s: %s%s%s", what,
 					  st.spec.work.path, strerror(-ret),
@@ -813,16 +834,13 @@ int cmd_mount(int argc, char **argv)
 		 * Not a verdict: what overlayfs refused is in the kernel
 		 * log. Exit 3 would tell a runtime to discard a good upper.
 		 */
-		u = undo_mount_prep(&st, fresh, o.want_volatile, &saved);
+		u = undo_mount_prep(&st, fresh, o.want_volatile, &saved,
+				    &kept_rec);
+		left_note(note, sizeof(note), u, kept_rec, discarded);
 		ret = ovlctl_fail(
 			ret == -EBUSY ? OVLCTL_EXIT_BUSY : OVLCTL_EXIT_ERROR,
-			"mount: %s (see the kernel log for overlayfs' reason); %s%s%s%s",
-			strerror(-ret),
-			u	  ? UNDO_FAILED :
-			discarded ? DISCARDED_BEFORE :
-				    "nothing was changed",
-			u ? strerror(-u) : "", u && discarded ? "; " : "",
-			u && discarded ? DISCARDED_BEFORE : "");
+			"mount: %s (see the kernel log for overlayfs' reason); %s",
+			strerror(-ret), note);
 		goto out;
 	}
 	/*
@@ -837,20 +855,15 @@ int cmd_mount(int argc, char **argv)
 	if (why) {
 		r = umount_target(target);
 		u = r ? 0 :
-			undo_mount_prep(&st, fresh, o.want_volatile, &saved);
-		ret = ovlctl_fail(
-			OVLCTL_EXIT_ERROR,
-			r ? "%s %s, and unmounting it failed: %s%s%s%s" :
-			    "%s %s; unmounted it%s%s%s%s",
-			target, why,
-			r ? strerror(-r) :
-			u ? "; " UNDO_FAILED :
-			    "",
-			r ? "" :
-			u ? strerror(-u) :
-			    "",
-			discarded ? "; " : "",
-			discarded ? DISCARDED_BEFORE : "");
+			undo_mount_prep(&st, fresh, o.want_volatile, &saved,
+					&kept_rec);
+		if (r)
+			snprintf(note, sizeof(note), "unmounting it failed: %s",
+				 strerror(-r));
+		else
+			left_note(note, sizeof(note), u, kept_rec, discarded);
+		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "%s %s; %s%s", target, why,
+				  r ? "" : "unmounted it; ", note);
 		goto out;
 	}
 	if (!ovlctl.quiet && !ovlctl.json)

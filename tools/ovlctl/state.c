@@ -271,18 +271,14 @@ int ovlctl_spec_save(int work_fd, bool userxattr, struct ovlctl_saved *saved)
 	return 0;
 }
 
-int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved,
-			bool keep_ckpt)
+int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved)
 {
-	int err = keep_ckpt ? 0 : ovlctl_ckpt_remove(work_fd, saved->userxattr);
+	int err = ovlctl_ckpt_remove(work_fd, saved->userxattr);
 
 	if (err)
 		return err;
-	if (!saved->len && !keep_ckpt)
-		return ovlctl_forget(work_fd);
 	if (!saved->len)
-		return ovlctl_removexattr_present(work_fd,
-						  spec_xattr(saved->userxattr));
+		return ovlctl_forget(work_fd);
 	if (fsetxattr(work_fd, spec_xattr(saved->userxattr), saved->buf,
 		      saved->len, 0))
 		return -errno;

@@ -91,12 +91,10 @@ struct ovlctl_saved {
 /* Keep the workdir's recorded spec in @saved: 0 or -errno. */
 int ovlctl_spec_save(int work_fd, bool userxattr, struct ovlctl_saved *saved);
 /*
- * Undo a mount that never happened: drop the checkpoint unless @keep_ckpt,
- * and put back the spec @saved kept (or none, if there was none): 0 or
- * -errno.
+ * Undo a mount that never happened: drop the checkpoint, and put back the
+ * spec @saved kept (or none, if there was none): 0 or -errno.
  */
-int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved,
-			bool keep_ckpt);
+int ovlctl_spec_restore(int work_fd, const struct ovlctl_saved *saved);
 /* The mount(2) option string for @spec; NULL after reporting an error. */
 char *ovlctl_spec_options(const struct ovlctl_spec *spec, bool want_volatile);
 
