@@ -408,6 +408,13 @@ static int used_meanwhile(int upper_fd, int work_fd, const struct stat *us,
 	return err ? err : used > 0 ? OVLCTL_DISCARD_USED : used;
 }
 
+const char *ovlctl_discard_strerror(int ret)
+{
+	return ret == OVLCTL_DISCARD_USED ?
+		       "an overlay used the pair while it was emptied (a mount that bypassed ovlctl, or one its in-use check could not see): the stock marker is back; discard it again once that is unmounted" :
+		       strerror(-ret);
+}
+
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 {
 	struct statx u, wk;
@@ -642,10 +649,7 @@ int cmd_discard(int argc, char **argv)
 	ret = ovlctl_discard_pair_fd(ufd, wfd);
 	if (ret) {
 		ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard %s %s: %s", upper,
-				  work,
-				  ret == OVLCTL_DISCARD_USED ?
-					  OVLCTL_USED_WHILE_EMPTIED :
-					  strerror(-ret));
+				  work, ovlctl_discard_strerror(ret));
 		goto out;
 	}
 	if (ovlctl.json) {

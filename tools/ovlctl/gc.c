@@ -264,9 +264,7 @@ static void sweep_pair(struct pair *p, int ufd, int wfd, bool userxattr,
 		if (ret) {
 			set(p, "stale", "failed", ovlctl_reason_name(r),
 			    OVLCTL_EXIT_ERROR, "discard: %s",
-			    ret == OVLCTL_DISCARD_USED ?
-				    OVLCTL_USED_WHILE_EMPTIED :
-				    strerror(-ret));
+			    ovlctl_discard_strerror(ret));
 			break;
 		}
 		p->action = "discarded";

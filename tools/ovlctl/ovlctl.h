@@ -247,10 +247,10 @@ int ovlctl_forget(int work_fd);
  * workdir failed. 0 or -errno.
  */
 int ovlctl_discard_pair_fd(int upper_fd, int work_fd);
-/* ovlctl_discard_pair_fd(): used while it was emptied, and what it means */
+/* ovlctl_discard_pair_fd(): used while it was emptied (the marker back) */
 #define OVLCTL_DISCARD_USED 1
-#define OVLCTL_USED_WHILE_EMPTIED \
-	"an overlay used the pair while it was emptied (a mount that bypassed ovlctl, or one its in-use check could not see): the stock marker is back; discard it again once that is unmounted"
+/* discard.c: what ovlctl_discard_pair_fd()'s non-zero return means */
+const char *ovlctl_discard_strerror(int ret);
 /* discard.c: make the stock marker in the workdir @work_fd. 0 or -errno. */
 int ovlctl_put_marker(int work_fd);
 /*

@@ -759,9 +759,7 @@ int cmd_mount(int argc, char **argv)
 		ret = ovlctl_discard_pair_fd(st.upper_fd, st.work_fd);
 		if (ret) {
 			ret = ovlctl_fail(OVLCTL_EXIT_ERROR, "discard: %s",
-					  ret == OVLCTL_DISCARD_USED ?
-						  OVLCTL_USED_WHILE_EMPTIED :
-						  strerror(-ret));
+					  ovlctl_discard_strerror(ret));
 			goto out;
 		}
 		/* Discard dropped the recorded spec: name the layers again. */
