@@ -185,6 +185,18 @@ static int fio_json_str(const char *s, const char *key, char *val, size_t len)
 	return ret;
 }
 
+/* Does ovlctl's JSON @s say "@key": true? */
+static int fio_json_true(const char *s, const char *key)
+{
+	json_object *o = json_tokener_parse(s), *v;
+	int ret = o && json_object_object_get_ex(o, key, &v) &&
+		  json_object_is_type(v, json_type_boolean) &&
+		  json_object_get_boolean(v);
+
+	json_object_put(o);
+	return ret;
+}
+
 /* Does ovlctl's JSON @s say "@key": "@want"? */
 static int fio_json_is(const char *s, const char *key, const char *want)
 {
@@ -1665,9 +1677,7 @@ static void race_caller(struct race_shared *sh, struct fio_pair *p,
 				race_log(sh, EV_FRESH, k, who, st, t0,
 					 fio_now());
 			} else if (st == FIO_EXIT_DISCARDED ||
-				   strstr(r->out,
-					  "discarded before the mount") ||
-				   strstr(r->out, "not fresh after discard")) {
+				   fio_json_true(r->out, "discarded")) {
 				/* A mount failing after its discard too */
 				c->discarded += st == FIO_EXIT_DISCARDED;
 				if (st != FIO_EXIT_DISCARDED)

@@ -241,6 +241,18 @@ static int rs_json_scan(const char *s, const char *key, const char *want,
 	return n;
 }
 
+/* Is "@key" a top-level member of the JSON object @json, and true? */
+static int rs_json_true(const char *json, const char *key)
+{
+	json_object *o = json_tokener_parse(json), *v;
+	int ret = o && json_object_object_get_ex(o, key, &v) &&
+		  json_object_is_type(v, json_type_boolean) &&
+		  json_object_get_boolean(v);
+
+	json_object_put(o);
+	return ret;
+}
+
 /* The first string member "@key" in the JSON output @json, into @val. */
 static int rs_json_str(const char *json, const char *key, char *val, size_t len)
 {
@@ -1397,11 +1409,13 @@ TEST_F(cli, inspect_text)
  * An overlay lazily unmounted but pinned by an open file is in no
  * mountinfo, yet still writes to the upper: in use, from the kernel's own
  * lock, read through the ovlvol module (loaded here on a patched kernel).
+ * discard asks the same: it refuses as busy and removes nothing, and
+ * gc --discard skips the pair.
  */
 TEST_F(cli, in_use_lazily_unmounted)
 {
 	struct ovl_case_env *e = &self->e;
-	char path[PATH_MAX];
+	char path[PATH_MAX], root[PATH_MAX], state[64], reason[64];
 	struct rs_manifest m;
 	int fd, loaded = 0, err;
 
@@ -1428,6 +1442,20 @@ TEST_F(cli, in_use_lazily_unmounted)
 		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
 	RS_LOG_LAST;
 	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
+	EXPECT_EQ(RS_EXIT_BUSY, OVLCTL("discard", e->l.upper, e->l.work))
+	RS_LOG_LAST;
+	EXPECT_TRUE(strstr(rs_last.err, "still holds")) RS_LOG_LAST;
+	snprintf(root, sizeof(root), "%s", e->l.base);
+	*strrchr(root, '/') = '\0';
+	EXPECT_EQ(RS_EXIT_OK, OVLCTL("-J", "gc", "--root", root, "--discard"))
+	RS_LOG_LAST;
+	EXPECT_EQ(0, rs_gc_pair(rs_last.out, e->l.base, state, reason,
+				sizeof(state)))
+	RS_LOG_LAST;
+	EXPECT_STREQ("in-use", state) RS_LOG_LAST;
+	rs_verify(_metadata, e->l.upper, &m, 0);
+	EXPECT_TRUE(vt_exists(e->l.upper, "pinned"));
+	EXPECT_TRUE(vt_exists(e->l.work, OVL_VOLATILE_DIR));
 	close(fd);
 	/* Gone with the last reference: reusable again */
 	EXPECT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--work", e->l.work))
@@ -1757,6 +1785,38 @@ TEST_F(cli, discard_on_invalid)
 	rs_umount(_metadata, e->l.merged);
 }
 
+/* The FAULT_POINTS build of ovlctl, where the guest has it */
+static const char rs_fault_bin[] = "/usr/sbin/ovlctl-fault";
+
+/*
+ * Start rs_fault_bin with @argv (stdout to /dev/null), stopped at its
+ * fault point @point (OVLCTL_FAULT=stop:@point): its pid, or -1 if it
+ * did not stop there (then it has been reaped).
+ */
+static pid_t rs_start_stopped(const char *point, char *const argv[])
+{
+	char env[64];
+	int st, devnull;
+	pid_t pid;
+
+	snprintf(env, sizeof(env), "stop:%s", point);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (devnull < 0 || dup2(devnull, 1) < 0)
+			_exit(126);
+		setenv("OVLCTL_FAULT", env, 1);
+		execv(rs_fault_bin, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, WUNTRACED) != pid)
+		if (errno != EINTR)
+			return -1;
+	return WIFSTOPPED(st) ? pid : -1;
+}
+
 /*
  * A volatile mount that bypasses ovlctl (no lock) comes in after discard
  * checked that nothing uses the pair and before it empties it (the
@@ -1767,28 +1827,17 @@ TEST_F(cli, discard_on_invalid)
  */
 TEST_F(cli, discard_used_while_emptied)
 {
-	static const char fault_bin[] = "/usr/sbin/ovlctl-fault";
 	struct ovl_case_env *e = &self->e;
-	int st, devnull;
+	char *argv[] = { "ovlctl", "discard", e->l.upper, e->l.work, NULL };
+	int st;
 	pid_t pid;
 
-	if (access(fault_bin, X_OK))
+	if (access(rs_fault_bin, X_OK))
 		SKIP(return, "no %s (ovlctl's FAULT_POINTS build) here",
-			   fault_bin);
+			   rs_fault_bin);
 	ASSERT_EQ(0, vt_write_file(e->l.upper, "old", "o"));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (devnull < 0 || dup2(devnull, 1) < 0)
-			_exit(126);
-		setenv("OVLCTL_FAULT", "stop:discard-walk", 1);
-		execl(fault_bin, "ovlctl", "discard", e->l.upper, e->l.work,
-		      (char *)NULL);
-		_exit(127);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &st, WUNTRACED));
-	ASSERT_TRUE(WIFSTOPPED(st));
+	pid = rs_start_stopped("discard-walk", argv);
+	ASSERT_LT(0, pid);
 	/*
 	 * In the window: a plain volatile mount, and a write through it
 	 * (no ASSERT until discard goes on: it holds the workdir lock)
@@ -1818,6 +1867,62 @@ TEST_F(cli, discard_used_while_emptied)
 }
 
 /*
+ * The owner of a workdir (an unprivileged pair's user) can swap work/ for
+ * a symlink between the verdict and the removal of the stock marker that
+ * a reuse with the module does (ovlctl runs as root): nothing is removed
+ * through the link, the mount fails, and the pair put back is reusable.
+ */
+TEST_F(cli, marker_removal_never_follows_a_link)
+{
+	struct ovl_case_env *e = &self->e;
+	char decoy[PATH_MAX], vol[PATH_MAX], work[PATH_MAX], real[PATH_MAX];
+	char *argv[] = { "ovlctl",  "mount",	 "--work",
+			 e->l.work, e->l.merged, NULL };
+	struct rs_manifest m;
+	int st;
+	pid_t pid;
+
+	if (access(rs_fault_bin, X_OK))
+		SKIP(return, "no %s (ovlctl's FAULT_POINTS build) here",
+			   rs_fault_bin);
+	rs_prepare(_metadata, e, &m);
+	ASSERT_EQ(RS_EXIT_OK, OVLCTL("-J", "check", "--work", e->l.work))
+	RS_LOG_LAST;
+	if (!rs_json_has(rs_last.out, "authority", "module"))
+		SKIP(return,
+			   "the kernel is the authority: ovlctl never removes its marker");
+	ASSERT_EQ(0, vt_join(decoy, e->l.base, "decoy"));
+	ASSERT_EQ(0, mkdir(decoy, 0755));
+	ASSERT_EQ(0, rs_mkdirs(decoy, "incompat/volatile"));
+	ASSERT_EQ(0, vt_join(vol, decoy, "incompat/volatile"));
+	ASSERT_EQ(0, vt_write_file(vol, "dirty", ""));
+	ASSERT_EQ(0, vt_join(work, e->l.work, "work"));
+	ASSERT_EQ(0, vt_join(real, e->l.work, "work.real"));
+
+	pid = rs_start_stopped("reuse-verdict", argv);
+	ASSERT_LT(0, pid);
+	/* In the window (no ASSERT until it goes on: it holds the lock) */
+	EXPECT_EQ(0, rename(work, real));
+	EXPECT_EQ(0, symlink(decoy, work));
+	EXPECT_EQ(0, kill(pid, SIGCONT));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(1, WEXITSTATUS(st));
+	EXPECT_TRUE(vt_exists(vol, "dirty"));
+	if (rs_is_mounted(e->l.merged, NULL, 0) == 1)
+		EXPECT_EQ(0, umount(e->l.merged));
+
+	ASSERT_EQ(0, unlink(work));
+	ASSERT_EQ(0, rename(real, work));
+	ASSERT_EQ(RS_EXIT_OK,
+		  OVLCTL("-J", "mount", "--work", e->l.work, e->l.merged))
+	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "verdict", "reuse")) RS_LOG_LAST;
+	rs_verify(_metadata, e->l.merged, &m, 0);
+	rs_umount(_metadata, e->l.merged);
+}
+
+/*
  * --on-invalid=discard emptied the pair, then the mount failed (here: the
  * target is a file, which mount(2) finds out after overlayfs set up its
  * work dir): the error says the upper is gone, not that nothing was
@@ -1844,6 +1949,7 @@ TEST_F(cli, discard_then_mount_fails)
 	RS_LOG_LAST;
 	EXPECT_TRUE(strstr(rs_last.out, "discarded before the mount"))
 	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_true(rs_last.out, "discarded")) RS_LOG_LAST;
 	EXPECT_FALSE(strstr(rs_last.out, "nothing was changed"))
 	RS_LOG_LAST;
 	EXPECT_FALSE(vt_exists(e->l.upper, "a"));
@@ -1976,6 +2082,8 @@ TEST_F(cli, failed_mount_changes_nothing)
 	ASSERT_EQ(1, OVLCTL("-J", "mount", "--work", e->l.work, "-o",
 			    "redirect_dir=bogus", e->l.merged))
 	RS_LOG_LAST;
+	EXPECT_TRUE(rs_json_has(rs_last.out, "error", NULL)) RS_LOG_LAST;
+	EXPECT_FALSE(rs_json_true(rs_last.out, "discarded")) RS_LOG_LAST;
 	EXPECT_EQ(0, rs_is_mounted(e->l.merged, NULL, 0));
 	EXPECT_TRUE(vt_exists(e->l.work, OVL_VOLATILE_DIR));
 	ASSERT_EQ(RS_EXIT_OK,

@@ -15,7 +15,6 @@
 
 /* The stock overlayfs marker, relative to the workdir. */
 #define OVLCTL_MARKER_DIR "work/incompat/volatile"
-#define OVLCTL_MARKER_FILE OVLCTL_MARKER_DIR "/dirty"
 #define OVLCTL_INCOMPAT_DIR "work/incompat"
 
 enum ovlctl_ckpt_status {
@@ -88,6 +87,18 @@ int ovlctl_ident(int authority, int fd, struct ovlctl_ident *id);
  * module to ask).
  */
 int ovlctl_kernel_in_use(int fd);
+/*
+ * Is the pair open as @upper_fd and @work_fd used by an overlay, mounted
+ * in any mount namespace or still held by overlayfs (lazily unmounted)?
+ * The kernel's lock through ovlvol (loaded first if @load and the system
+ * has it), then the mountinfo scan of every view. 1, 0 or -errno, with
+ * *@which the dir concerned (0 upper, 1 work) and *@who (free it) what
+ * uses it (a target, or ovlctl_held_by_kernel) or what could not be
+ * looked into (see ovlctl_dir_in_use()).
+ */
+int ovlctl_pair_in_use(int upper_fd, int work_fd, bool load, char **who,
+		       int *which);
+extern const char ovlctl_held_by_kernel[];
 /* The inode generation of the dir open as @fd, from @authority. */
 int ovlctl_generation(int authority, int fd, uint32_t *gen);
 bool ovlctl_reuse_disabled(int authority);

@@ -336,20 +336,43 @@ static int check_top(int fd, const char *what, struct statx *stx)
 	return 0;
 }
 
+/*
+ * work/ (mode 0, as overlayfs makes it), incompat/ and volatile/ (0700),
+ * then the file dirty, one component at a time: never through a symlink
+ * or into another filesystem, and never blocking on a FIFO planted as
+ * "dirty" (a workdir's owner can plant either; ovlctl runs as root).
+ */
 int ovlctl_put_marker(int work_fd)
 {
-	int fd;
+	static const char *const names[] = { "work", "incompat", "volatile" };
+	static const mode_t modes[] = { 0, 0700, 0700 };
+	int dfd = work_fd, fd, i, err = 0;
 
-	if ((mkdirat(work_fd, "work", 0) && errno != EEXIST) ||
-	    (mkdirat(work_fd, OVLCTL_INCOMPAT_DIR, 0700) && errno != EEXIST) ||
-	    (mkdirat(work_fd, OVLCTL_MARKER_DIR, 0700) && errno != EEXIST))
-		return -errno;
-	fd = openat(work_fd, OVLCTL_MARKER_FILE,
-		    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	for (i = 0; i < 3; i++) {
+		if (mkdirat(dfd, names[i], modes[i]) && errno != EEXIST) {
+			err = -errno;
+			break;
+		}
+		fd = ovlctl_open_beneath(dfd, names[i], O_PATH | O_DIRECTORY);
+		if (dfd != work_fd)
+			close(dfd);
+		dfd = fd;
+		if (fd < 0)
+			return fd;
+	}
+	if (!err) {
+		fd = openat(dfd, "dirty",
+			    O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+				    O_CLOEXEC,
+			    0600);
+		if (fd < 0)
+			err = -errno;
+		else
+			close(fd);
+	}
+	if (dfd != work_fd)
+		close(dfd);
+	return err;
 }
 
 /* Does the dir @fd hold anything? 1, 0 or -errno. */
@@ -371,27 +394,19 @@ static int holds_something(int fd)
  * is refused (a marker without a checkpoint) until it is discarded again.
  * 0, or OVLCTL_DISCARD_USED (the marker back), or -errno.
  */
-static int used_meanwhile(int upper_fd, int work_fd, const struct stat *us,
-			  const struct stat *ws)
+static int used_meanwhile(int upper_fd, int work_fd)
 {
-	struct ovlctl_dirid uid = { .valid = true,
-				    .dev = us->st_dev,
-				    .ino = us->st_ino },
-			    wid = { .valid = true,
-				    .dev = ws->st_dev,
-				    .ino = ws->st_ino };
-	int used, err;
+	char *who = NULL;
+	int used, which, err;
 
-	used = ovlctl_kernel_in_use(upper_fd) > 0 ||
-	       ovlctl_kernel_in_use(work_fd) > 0;
-	if (!used)
-		used = holds_something(upper_fd);
+	used = holds_something(upper_fd);
 	if (!used)
 		used = holds_something(work_fd);
-	if (!used)
-		used = ovlctl_dir_in_use(&uid, NULL);
-	if (!used)
-		used = ovlctl_dir_in_use(&wid, NULL);
+	if (!used) {
+		used = ovlctl_pair_in_use(upper_fd, work_fd, false, &who,
+					  &which);
+		free(who);
+	}
 	if (!used)
 		return 0;
 	err = ovlctl_put_marker(work_fd);
@@ -484,7 +499,7 @@ int ovlctl_discard_pair_fd(int upper_fd, int work_fd)
 	if (!err)
 		err = ovlctl_forget(work_fd);
 	if (!err)
-		err = used_meanwhile(upper_fd, work_fd, &us, &ws);
+		err = used_meanwhile(upper_fd, work_fd);
 	return err;
 }
 
@@ -527,27 +542,25 @@ int ovlctl_discard_pair(const char *upper, const char *work)
 }
 
 /*
- * Refuse when @fd's dir is used by a mounted overlay anywhere, or when we
- * cannot tell: 0, or an exit status after reporting.
+ * Refuse when the pair is used by an overlay anywhere (the same question
+ * as the verdict's: the kernel's lock too, so a lazily unmounted overlay
+ * counts), or when we cannot tell: 0, or an exit status after reporting.
  */
-static int check_not_in_use(int fd, const char *what, const char *path)
+static int check_not_in_use(int ufd, int wfd, const char *upper,
+			    const char *work)
 {
-	struct ovlctl_dirid id = { .valid = true };
 	char *who = NULL;
-	struct stat st;
-	int ret;
+	const char *what, *path;
+	int which, ret;
 
-	if (fstat(fd, &st))
-		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s: %s", path,
-				   strerror(errno));
-	id.dev = st.st_dev;
-	id.ino = st.st_ino;
-	ret = ovlctl_dir_in_use(&id, &who);
+	ret = ovlctl_pair_in_use(ufd, wfd, true, &who, &which);
+	what = which ? "workdir" : "upperdir";
+	path = which ? work : upper;
 	if (ret == 1)
 		ret = ovlctl_fail(
-			OVLCTL_EXIT_BUSY,
-			"%s %s is in use by the overlay mounted on %s", what,
-			path, who ? who : "?");
+			OVLCTL_EXIT_BUSY, "%s %s is in use by %s%s", what, path,
+			who && who[0] == '/' ? "the overlay mounted on " : "",
+			who ? who : "?");
 	else if (ret == -EACCES)
 		ret = ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
@@ -572,8 +585,9 @@ static void discard_usage(void)
 	       " ovlctl discard [options] <upperdir> <workdir>\n"
 	       "\n"
 	       "Empty an overlay's upper and work dirs, keeping the two dirs\n"
-	       "(owner, mode, xattrs). Refuses when either is used by a mounted\n"
-	       "overlay in any mount namespace (exit 5), never follows a symlink\n"
+	       "(owner, mode, xattrs). Refuses when either is used by an overlay\n"
+	       "mounted in any mount namespace, or still held by overlayfs where\n"
+	       "the ovlvol module can tell (exit 5), never follows a symlink\n"
 	       "and never goes into another filesystem or mount.\n"
 	       "\n"
 	       "Options:\n"
@@ -641,9 +655,7 @@ int cmd_discard(int argc, char **argv)
 				  work);
 		goto out;
 	}
-	ret = check_not_in_use(ufd, "upperdir", upper);
-	if (!ret)
-		ret = check_not_in_use(wfd, "workdir", work);
+	ret = check_not_in_use(ufd, wfd, upper, work);
 	if (ret)
 		goto out;
 	ret = ovlctl_discard_pair_fd(ufd, wfd);

@@ -110,33 +110,17 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Is the dir open as @fd used by a mounted overlay? 1, 0, or -errno. */
-static int in_use(int fd, char **who)
-{
-	struct ovlctl_dirid id = { .valid = true };
-	struct stat st;
-
-	*who = NULL;
-	if (fstat(fd, &st))
-		return -errno;
-	id.dev = st.st_dev;
-	id.ino = st.st_ino;
-	return ovlctl_dir_in_use(&id, who);
-}
-
-/* in_use() of both dirs, the outcome set on @p unless 0. */
+/* ovlctl_pair_in_use(), the outcome set on @p unless 0. */
 static int pair_in_use(struct pair *p, int ufd, int wfd)
 {
 	char *who = NULL;
-	int ret = in_use(ufd, &who);
+	int which, ret = ovlctl_pair_in_use(ufd, wfd, false, &who, &which);
 
-	if (!ret) {
-		free(who);
-		ret = in_use(wfd, &who);
-	}
 	if (ret > 0)
 		set(p, "in-use", "skipped", "in-use", OVLCTL_EXIT_OK,
-		    "in use by the overlay on %s", who ? who : "?");
+		    "in use by %s%s",
+		    who && who[0] == '/' ? "the overlay on " : "",
+		    who ? who : "?");
 	else if (ret < 0)
 		set(p, "unknown", "skipped", "error", OVLCTL_EXIT_ERROR,
 		    "cannot tell whether in use: %s%s%s",

@@ -23,6 +23,7 @@ static const char *const level_names[] = {
 
 /* Where errors are collected instead of printed as JSON, or NULL. */
 static char **collect;
+static bool discarded;
 
 void ovlctl_collect_errors(char **first)
 {
@@ -141,9 +142,17 @@ static void json_error(const char *msg)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "error", json_object_new_string(msg));
+	if (discarded)
+		json_object_object_add(o, "discarded",
+				       json_object_new_boolean(1));
 	printf("%s\n",
 	       json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
+}
+
+void ovlctl_note_discarded(void)
+{
+	discarded = true;
 }
 
 int ovlctl_fail(int status, const char *fmt, ...)

@@ -60,6 +60,13 @@ int ovlctl_fail(int status, const char *fmt, ...)
  * and the log. NULL ends it.
  */
 void ovlctl_collect_errors(char **first);
+/*
+ * From here on this process has discarded a pair (emptied it, with nothing
+ * using it meanwhile): every later error says so, with "discarded": true
+ * in its JSON, so that a runtime knows its data is gone although the
+ * command failed.
+ */
+void ovlctl_note_discarded(void);
 /* A bad invocation of @cmd: message, hint, OVLCTL_EXIT_USAGE. */
 int ovlctl_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -254,7 +261,7 @@ const char *ovlctl_discard_strerror(int ret);
 /* discard.c: make the stock marker in the workdir @work_fd. 0 or -errno. */
 int ovlctl_put_marker(int work_fd);
 /*
- * lock.c: in a test build (make FAULT_POINTS=1) only, crash the machine at
+ * fault.c: in a test build (make FAULT_POINTS=1) only, crash the machine at
  * @name, or stop this process there (SIGSTOP), when OVLCTL_FAULT says so.
  */
 #ifdef OVLCTL_FAULT_POINTS

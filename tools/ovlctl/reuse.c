@@ -365,15 +365,31 @@ out:
 	return ret;
 }
 
-/* Remove the stock marker: work/incompat/volatile/dirty, then the dir. */
+/*
+ * Remove the stock marker: work/incompat/volatile/dirty, then the dir.
+ * One component at a time, never through a symlink or into another
+ * filesystem: the owner of a workdir (an unprivileged pair's user) can
+ * swap work/ or incompat/ for a link between the verdict and this.
+ */
 static int remove_marker(int work_fd)
 {
-	if (unlinkat(work_fd, OVLCTL_MARKER_FILE, 0) && errno != ENOENT)
-		return -errno;
-	if (unlinkat(work_fd, OVLCTL_MARKER_DIR, AT_REMOVEDIR) &&
+	int inc, vol, err = 0;
+
+	inc = ovlctl_open_incompat(work_fd);
+	if (inc < 0)
+		return inc == -ENOENT ? 0 : inc;
+	vol = ovlctl_open_beneath(inc, "volatile", O_PATH | O_DIRECTORY);
+	if (vol < 0)
+		err = vol == -ENOENT ? 0 : vol;
+	else if (unlinkat(vol, "dirty", 0) && errno != ENOENT)
+		err = -errno;
+	if (vol >= 0)
+		close(vol);
+	if (!err && vol >= 0 && unlinkat(inc, "volatile", AT_REMOVEDIR) &&
 	    errno != ENOENT)
-		return -errno;
-	return 0;
+		err = -errno;
+	close(inc);
+	return err;
 }
 
 static int do_mount(const char *target, const char *opts)
@@ -762,6 +778,8 @@ int cmd_mount(int argc, char **argv)
 					  ovlctl_discard_strerror(ret));
 			goto out;
 		}
+		/* Every error from here on says so ("discarded": true) */
+		ovlctl_note_discarded();
 		/* Discard dropped the recorded spec: name the layers again. */
 		ret = keep_layers(&o, &st.spec, &kept);
 		ovlctl_state_free(&st);
@@ -814,6 +832,7 @@ int cmd_mount(int argc, char **argv)
 				OVLCTL_WARN,
 				"no id authority: this volatile upper will not be reusable");
 	} else if (st.authority == OVLCTL_AUTH_MODULE) {
+		ovlctl_fault_point("reuse-verdict", st.work_fd);
 		/* Stock overlayfs refuses while the marker exists. */
 		ret = remove_marker(st.work_fd);
 		if (ret) {

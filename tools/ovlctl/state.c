@@ -493,15 +493,23 @@ static int reuse_switch(const struct ovlctl_state *st, bool *disabled)
 	return 0;
 }
 
-int ovlctl_open_marker(int work_fd)
+int ovlctl_open_incompat(int work_fd)
 {
-	int a, b, ret;
+	int a, ret;
 
 	a = ovlctl_open_beneath(work_fd, "work", O_PATH | O_DIRECTORY);
 	if (a < 0)
 		return a;
-	b = ovlctl_open_beneath(a, "incompat", O_PATH | O_DIRECTORY);
+	ret = ovlctl_open_beneath(a, "incompat", O_PATH | O_DIRECTORY);
 	close(a);
+	return ret;
+}
+
+int ovlctl_open_marker(int work_fd)
+{
+	int b, ret;
+
+	b = ovlctl_open_incompat(work_fd);
 	if (b < 0)
 		return b;
 	ret = ovlctl_open_beneath(b, "volatile", O_RDONLY | O_DIRECTORY);
@@ -627,7 +635,7 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	const char *why;
 	struct stat sb;
 	size_t i;
-	int err;
+	int err, which;
 
 	memset(st, 0, sizeof(*st));
 	st->upper_fd = st->work_fd = st->ckpt_fd = -1;
@@ -751,23 +759,9 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 			return authority_failed(st, st->spec.upper.path, err);
 	}
 
-	/*
-	 * The kernel's own lock first, where the ovlvol module can read it:
-	 * exact, also for an overlay lazily unmounted or held only in another
-	 * mount namespace. It misses an index=off mount that shares the dirs
-	 * without the lock, hence the mountinfo scan as well.
-	 */
-	err = ovlctl_kernel_in_use(st->upper_fd);
-	if (err <= 0)
-		err = ovlctl_kernel_in_use(st->work_fd);
-	if (err > 0)
-		st->in_use_by = strdup("an overlay overlayfs still holds "
-				       "(mounted, lazily unmounted or in "
-				       "another mount namespace)");
-	if (err <= 0)
-		err = ovlctl_dir_in_use(&st->spec.upper.id, &st->in_use_by);
-	if (!err)
-		err = ovlctl_dir_in_use(&st->spec.work.id, &st->in_use_by);
+	/* ovlvol is loaded by now, where the system has it (authority) */
+	err = ovlctl_pair_in_use(st->upper_fd, st->work_fd, false,
+				 &st->in_use_by, &which);
 	if (err < 0)
 		return ovlctl_fail(
 			OVLCTL_EXIT_ERROR,
