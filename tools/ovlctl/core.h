@@ -93,12 +93,11 @@ int ovlctl_kernel_in_use(int fd);
  * The kernel's lock through ovlvol (loaded first if @load and the system
  * has it), then the mountinfo scan of every view. 1, 0 or -errno, with
  * *@which the dir concerned (0 upper, 1 work) and *@who (free it) what
- * uses it (a target, or ovlctl_held_by_kernel) or what could not be
- * looked into (see ovlctl_dir_in_use()).
+ * uses it (a mount's target, or a sentence when the kernel's lock said
+ * so) or what could not be looked into (see ovlctl_dir_in_use()).
  */
 int ovlctl_pair_in_use(int upper_fd, int work_fd, bool load, char **who,
 		       int *which);
-extern const char ovlctl_held_by_kernel[];
 /* The inode generation of the dir open as @fd, from @authority. */
 int ovlctl_generation(int authority, int fd, uint32_t *gen);
 bool ovlctl_reuse_disabled(int authority);

@@ -12,7 +12,7 @@
 #include "core.h"
 #include "ovlctl.h"
 
-const char ovlctl_held_by_kernel[] =
+static const char held_by_kernel[] =
 	"an overlay overlayfs still holds (mounted, lazily unmounted or in another mount namespace)";
 
 int ovlctl_pair_in_use(int upper_fd, int work_fd, bool load, char **who,
@@ -37,7 +37,7 @@ int ovlctl_pair_in_use(int upper_fd, int work_fd, bool load, char **who,
 	for (i = 0; i < 2; i++) {
 		if (ovlctl_kernel_in_use(fds[i]) > 0) {
 			*which = i;
-			*who = strdup(ovlctl_held_by_kernel);
+			*who = strdup(held_by_kernel);
 			return 1;
 		}
 	}

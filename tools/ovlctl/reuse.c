@@ -610,7 +610,6 @@ static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 			   bool want_volatile, const struct ovlctl_saved *saved,
 			   bool *kept)
 {
-	struct stat sb;
 	int err = 0;
 
 	*kept = false;
@@ -625,9 +624,7 @@ static int undo_mount_prep(struct ovlctl_state *st, bool fresh,
 		 * pair would be refused (a marker without a checkpoint).
 		 */
 		*kept = want_volatile && st->authority == OVLCTL_AUTH_MODULE &&
-			!fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,
-				 AT_SYMLINK_NOFOLLOW) &&
-			S_ISDIR(sb.st_mode);
+			ovlctl_marker_present(st->work_fd);
 		if (!*kept)
 			err = ovlctl_spec_restore(st->work_fd, saved);
 	} else if (want_volatile && st->authority == OVLCTL_AUTH_MODULE) {

@@ -505,6 +505,14 @@ int ovlctl_open_incompat(int work_fd)
 	return ret;
 }
 
+bool ovlctl_marker_present(int work_fd)
+{
+	struct stat sb;
+
+	return !fstatat(work_fd, OVLCTL_MARKER_DIR, &sb, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISDIR(sb.st_mode);
+}
+
 int ovlctl_open_marker(int work_fd)
 {
 	int b, ret;
@@ -633,7 +641,6 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 	struct ovlctl_verdict_in *in = &st->in;
 	bool confined = ovlctl.confine;
 	const char *why;
-	struct stat sb;
 	size_t i;
 	int err, which;
 
@@ -773,9 +780,7 @@ int ovlctl_state_gather(struct ovlctl_state *st,
 				"");
 	in->in_use = err > 0;
 
-	in->marker = fstatat(st->work_fd, OVLCTL_MARKER_DIR, &sb,
-			     AT_SYMLINK_NOFOLLOW) == 0 &&
-		     S_ISDIR(sb.st_mode);
+	in->marker = ovlctl_marker_present(st->work_fd);
 	err = other_incompat(st->work_fd);
 	if (err < 0)
 		return ovlctl_fail(OVLCTL_EXIT_ERROR, "%s/%s: %s",

@@ -78,6 +78,8 @@ int ovlctl_check_options(const char *cmd, const char *opts, bool confined,
  * through a symlink or another mount: an fd (O_RDONLY) or -errno.
  */
 int ovlctl_open_marker(int work_fd);
+/* Is the stock marker dir work/incompat/volatile there? */
+bool ovlctl_marker_present(int work_fd);
 /* work/incompat, the same way: an O_PATH fd, or -errno. */
 int ovlctl_open_incompat(int work_fd);
 /* Record @st->spec on the workdir, for restarts that name only it. */
